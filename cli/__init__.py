@@ -1,0 +1,1 @@
+"""The `thidua` command line: parsing, output formats and exit codes; no business logic."""

@@ -1,0 +1,62 @@
+"""Output formats: aligned tables for people, JSON and CSV for programs. Decimals print exactly."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import unicodedata
+from decimal import Decimal
+from typing import Any, Sequence
+
+import orjson
+
+from thidua.fields import canonical_decimal, wire_number
+
+
+def _default(obj: Any) -> Any:
+    if isinstance(obj, Decimal):
+        return wire_number(obj)
+    if dataclasses.is_dataclass(obj):
+        return dataclasses.asdict(obj)
+    raise TypeError(f"cannot serialise {type(obj).__name__}")
+
+
+def to_json(data: Any) -> str:
+    return orjson.dumps(data, default=_default, option=orjson.OPT_INDENT_2).decode("utf-8")
+
+
+def jsonl(data: Any) -> str:
+    return orjson.dumps(data, default=_default).decode("utf-8")
+
+
+def num(value: Decimal | None) -> str:
+    return "" if value is None else canonical_decimal(value)
+
+
+def width(text: str) -> int:
+    """Display width: combining marks take no column (names stay NFC, this is a safety net)."""
+    return sum(0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], right: Sequence[int] = ()) -> str:
+    cells = [[str(h) for h in headers]] + [["" if c is None else str(c) for c in row] for row in rows]
+    widths = [max(width(row[i]) for row in cells) for i in range(len(headers))]
+    lines = []
+    for row in cells:
+        parts = []
+        for i, cell in enumerate(row):
+            pad = " " * (widths[i] - width(cell))
+            parts.append(pad + cell if i in right else cell + pad)
+        lines.append("  ".join(parts).rstrip())
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def to_csv(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(headers)
+    for row in rows:
+        writer.writerow(["" if c is None else num(c) if isinstance(c, Decimal) else c for c in row])
+    return buffer.getvalue()

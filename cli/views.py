@@ -1,0 +1,99 @@
+"""Standings and explanations as a person reads them (table), or as programs do (json, csv)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from thidua.cli.render import num, table, to_csv, to_json
+
+
+def _title(data: dict[str, Any]) -> str:
+    rules = data["rules"]
+    as_of = f"as of {data['as_of']}" if data["as_of"] else "everything recorded"
+    return (f"{data['province_name']} ({data['province']}) · period {data['period']} · {as_of} (log position {data['position']})\n"
+            f"rules: {rules['document']} of {rules['issued']}, rule set {rules['version']}")
+
+
+def _status(unit: dict[str, Any]) -> str:
+    if not unit["eligible"]:
+        return "excluded: " + ", ".join(unit["reasons"])
+    return ""
+
+
+def standings(data: dict[str, Any], fmt: str) -> str:
+    if fmt == "json":
+        return to_json(data) + "\n"
+    if fmt == "csv":
+        rows = [(b["block"], u["rank"], u["unit"], u["name"], u["total"], u["eligible"], ";".join(u["reasons"]),
+                 u["award"], u["award_status"]) for b in data["blocks"] for u in b["units"]]
+        return to_csv(["block", "rank", "unit", "name", "total", "eligible", "reasons", "award", "award_status"], rows)
+    out = [_title(data)]
+    for block in data["blocks"]:
+        out.append("")
+        out.append(f"{block['name']} ({block['block']})")
+        rows = [(u["rank"] if u["rank"] is not None else "–", u["unit"], u["name"], num(u["total"]),
+                 u["award"] or "", u["award_status"] or "", _status(u)) for u in block["units"]]
+        out.append(table(["rank", "unit", "name", "total", "award", "status", "excluded by"], rows, right=[0, 3]))
+        warnings = [(u["unit"], w) for u in block["units"] for w in u["warnings"]]
+        for line in block["notes"]:
+            if line["kind"] == "setting" and not line["events"]:
+                continue  # a default setting is shown by explain; a changed one is news
+            out.append(f"  ! [{line['rule']}] {line['text']}" + _events(line))
+        for unit, line in warnings:
+            out.append(f"  ! {unit}: [{line['rule']}] {line['text']}" + _events(line))
+    return "\n".join(out) + "\n"
+
+
+def _events(line: dict[str, Any]) -> str:
+    return f" (events {', '.join('#' + str(p) for p in line['events'])})" if line["events"] else ""
+
+
+def explain(data: dict[str, Any], fmt: str) -> str:
+    if fmt == "json":
+        return to_json(data) + "\n"
+    if fmt == "csv":
+        rows = [(line["kind"], line["rule"], line["points"], "yes" if line["counted"] else "no",
+                 " ".join(str(p) for p in line["events"]), line["text"]) for line in data["lines"]]
+        return to_csv(["kind", "rule", "points", "counted", "events", "text"], rows)
+    award = f"{data['award']} ({data['award_status']})" if data["award"] else "no award"
+    state = "eligible" if data["eligible"] else "EXCLUDED by " + ", ".join(data["reasons"])
+    out = [_title(data), "",
+           f"{data['name']} ({data['subject']}) · block {data['block_name']} ({data['block']})",
+           f"total {num(data['total'])} · rank {data['rank'] if data['rank'] is not None else '–'} · {state} · {award}", ""]
+    rows = [(line["kind"], line["rule"] or "", _points(line["points"]), "yes" if line["counted"] else "no",
+             " ".join(f"#{p}" for p in line["events"]), line["text"]) for line in data["lines"]]
+    out.append(table(["kind", "rule", "points", "counts", "events", "what"], rows, right=[2]))
+    out += ["", "Rules cited:"]
+    for rule in data["rules_cited"]:
+        out.append(f"  {rule['rule']}: {rule['summary']}")
+        if rule.get("quote"):
+            out.append(f"      {rule.get('clause', '')} «{rule['quote']}» — {rule['document']}, {rule.get('issued', '')}")
+        if rule.get("interpretation"):
+            out.append(f"      Interpretation: {rule['interpretation']}")
+    out += ["", "Events behind these numbers:"]
+    out += [_event_line(e) for e in data["events"]] or ["  (none)"]
+    if data["other_events"]:
+        out += ["", "Other events naming this unit:"]
+        out += [_event_line(e) for e in data["other_events"]]
+    return "\n".join(out) + "\n"
+
+
+def _points(value: Decimal | None) -> str:
+    return "" if value is None else num(value) if value < 0 else ("+" + num(value) if value else "0")
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, list):
+        return ",".join(_plain(v) for v in value)
+    if isinstance(value, dict):
+        return ",".join(f"{k}:{_plain(v)}" for k, v in value.items())
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def _event_line(event: dict[str, Any]) -> str:
+    skip = {"position", "type", "status", "recorded_at", "province", "period", "at", "note", "actor"}
+    detail = " ".join(f"{k}={_plain(v)}" for k, v in event.items() if k not in skip)
+    return f"  #{event['position']:<5} {event['at'][:16].replace('T', ' ')}  {event['type']:<20} [{event['status']}]  {detail}"

@@ -1,0 +1,58 @@
+"""Business time: every deadline and every bare date is local time in Asia/Ho_Chi_Minh."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def parse_moment(text: str) -> datetime:
+    """Parse an ISO 8601 date or date-time; no offset means local time, a bare date 00:00 local.
+
+    Raises ValueError with a reason a person can act on.
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError("expected an ISO 8601 date or date-time, e.g. 2020-12-19T16:00")
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"malformed date {text!r}: expected ISO 8601, e.g. 2020-12-19 or 2020-12-19T16:00+07:00") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=LOCAL)
+    return moment
+
+
+def parse_day(text: str) -> date:
+    """Parse a calendar date (YYYY-MM-DD)."""
+    if not isinstance(text, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        raise ValueError(f"malformed date {text!r}: expected YYYY-MM-DD")
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise ValueError(f"malformed date {text!r}: {exc}") from None
+
+
+def local_iso(moment: datetime) -> str:
+    """The canonical text of a moment: local time with its +07:00 offset, seconds precision or finer."""
+    return moment.astimezone(LOCAL).isoformat()
+
+
+def local_midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=LOCAL)
+
+
+def end_of_day(day: date) -> datetime:
+    """The last instant of a local day (used when an auditor asks "as of 20/12")."""
+    return local_midnight(day + timedelta(days=1)) - timedelta(microseconds=1)
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def fmt_local(moment: datetime) -> str:
+    """Short local form for tables: 2020-12-19 16:00."""
+    return moment.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M")

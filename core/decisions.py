@@ -1,0 +1,189 @@
+"""What plugins return: decisions that carry their own explanation.
+
+A `Line` is one step of an explanation (OpenFisca's trace, Catala's "did not apply"): the rule
+id, what happened, the points if any, whether it counted, and the log positions behind it.
+Shared mechanics every ranking province needs — competition ranks with ties and award places
+with pending ties and conference resolutions — live here, once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Iterable, Sequence
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why an incoming event is refused: the key at fault, the reason, the rule if any."""
+
+    key: str
+    reason: str
+    rule: str | None = None
+
+    def text(self) -> str:
+        return f"{self.reason} ({self.rule})" if self.rule else self.reason
+
+
+@dataclass(frozen=True)
+class Line:
+    """One explanation entry.
+
+    kind: score | cap | bonus | deduction | total | exclusion | condition | award | tie |
+          warning | setting | note
+    """
+
+    kind: str
+    text: str
+    rule: str | None = None
+    points: Decimal | None = None
+    counted: bool = True
+    events: tuple[int, ...] = ()
+
+    def as_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "rule": self.rule, "text": self.text, "points": self.points,
+                "counted": self.counted, "events": list(self.events)}
+
+
+@dataclass
+class UnitResult:
+    unit: str
+    name: str
+    total: Decimal
+    eligible: bool
+    reasons: list[str] = field(default_factory=list)  # rule ids that exclude the unit
+    rank: int | None = None
+    award: str | None = None
+    award_status: str | None = None  # proposed | pending | resolved | None
+    lines: list[Line] = field(default_factory=list)
+
+    def exclude(self, rule: str, text: str, events: Iterable[int] = ()) -> None:
+        self.eligible = False
+        if rule not in self.reasons:
+            self.reasons.append(rule)
+        self.lines.append(Line("exclusion", text, rule, events=tuple(events)))
+
+
+@dataclass
+class BlockResult:
+    block: str
+    name: str
+    units: list[UnitResult]
+    lines: list[Line] = field(default_factory=list)  # block-level notes, warnings, ties
+
+
+@dataclass
+class Standings:
+    province: str
+    period: str
+    blocks: list[BlockResult]
+
+    def find(self, unit: str) -> tuple[BlockResult, UnitResult] | None:
+        for block in self.blocks:
+            for result in block.units:
+                if result.unit == unit:
+                    return block, result
+        return None
+
+
+@dataclass
+class Level:
+    level: str
+    objects: list[str]
+    rules: list[str]
+
+
+@dataclass
+class Candidate:
+    subject: str
+    kind: str  # unit | person
+    name: str
+    eligible: bool
+    levels: list[Level] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+    lines: list[Line] = field(default_factory=list)
+
+
+@dataclass
+class Eligibility:
+    province: str
+    period: str
+    candidates: list[Candidate]
+    lines: list[Line] = field(default_factory=list)
+
+
+def rank(units: list[UnitResult]) -> list[UnitResult]:
+    """Competition ranking of eligible units by total (1, 1, 3); ineligible ones follow by total,
+    unranked. Equal totals list by unit key so the order is reproducible."""
+    eligible = sorted((u for u in units if u.eligible), key=lambda u: (-u.total, u.unit))
+    for index, unit in enumerate(eligible):
+        unit.rank = eligible[index - 1].rank if index and unit.total == eligible[index - 1].total else index + 1
+    ineligible = sorted((u for u in units if not u.eligible), key=lambda u: (-u.total, u.unit))
+    for unit in ineligible:
+        unit.rank = None
+    return eligible + ineligible
+
+
+@dataclass(frozen=True)
+class Place:
+    """One award place: the award key and the rule that creates it."""
+
+    award: str
+    rule: str
+
+
+def assign_awards(block: BlockResult, places: Sequence[Place], resolutions: Sequence[Any], tie_rule: str) -> None:
+    """Give the block's places to its ranked eligible units, best first.
+
+    A conference resolution (`conference.resolved`) names a unit for an award and takes that
+    place first. A group of tied units that does not fit in the places of one award is not
+    broken: every member is `pending` for the first award it contests, until a resolution.
+    """
+    open_places = list(places)
+    by_unit = {u.unit: u for u in block.units}
+    settled: set[str] = set()
+    for resolution in resolutions:
+        unit = by_unit.get(resolution["unit"])
+        slot = next((p for p in open_places if p.award == resolution["award"]), None)
+        if unit is None:
+            continue
+        if not unit.eligible:
+            block.lines.append(Line("warning", f"conference resolution for {resolution['award']} names {unit.unit}, which is "
+                                    f"excluded ({', '.join(unit.reasons)}): not applied", tie_rule, counted=False,
+                                    events=(resolution.position,)))
+            continue
+        if slot is None:
+            block.lines.append(Line("warning", f"conference resolution names {unit.unit} for {resolution['award']}, "
+                                    "but no such place is open: not applied", tie_rule, counted=False, events=(resolution.position,)))
+            continue
+        open_places.remove(slot)
+        unit.award, unit.award_status = slot.award, "resolved"
+        unit.lines.append(Line("award", f"{slot.award}: resolved by the year-end conference", slot.rule, events=(resolution.position,)))
+        unit.lines.append(Line("award", "a recorded conference resolution overrides the computed proposal", tie_rule,
+                               events=(resolution.position,)))
+        settled.add(unit.unit)
+    ranked = [u for u in block.units if u.eligible and u.unit not in settled]
+    index = 0
+    while index < len(ranked) and open_places:
+        group = [u for u in ranked if u.total == ranked[index].total]
+        contested = open_places[:len(group)]
+        if len(group) <= len(open_places) and len({p.award for p in contested}) == 1:
+            for unit in group:
+                unit.award, unit.award_status = contested[0].award, "proposed"
+                unit.lines.append(Line("award", f"{contested[0].award}: proposed, rank {unit.rank} of the block's eligible units",
+                                       contested[0].rule))
+        else:
+            names = ", ".join(u.unit for u in group)
+            awards = ", ".join(p.award for p in contested)
+            text = (f"tie at {group[0].total} points among {names} across an award boundary ({awards}): "
+                    "pending until a conference resolution names the unit")
+            block.lines.append(Line("tie", text, tie_rule))
+            for unit in group:
+                unit.award, unit.award_status = contested[0].award, "pending"
+                unit.lines.append(Line("tie", text, tie_rule))
+        del open_places[:len(group)]
+        index += len(group)
+
+
+def total_of(lines: Iterable[Line]) -> Decimal:
+    return sum((line.points for line in lines if line.counted and line.points is not None and line.kind != "total"), Decimal(0))

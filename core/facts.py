@@ -1,0 +1,193 @@
+"""The facts of one province and period, folded from the log in order.
+
+Core handles, once for every province: superseding (a later event of the same type for the
+same subject replaces the earlier one; both stay visible) and retraction (`event.retracted`
+makes its target stop counting; retracting a superseding event lets the earlier one count
+again). Plugins read the result through small queries and never re-implement either.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Iterable
+
+from thidua.clock import parse_moment
+from thidua.events import EVENT_TYPES, subject_key
+from thidua.store import Stored
+
+
+def live_record(event_type: str, stored: dict[str, Any]) -> dict[str, Any]:
+    """Stored (JSON-native) record -> live values (Decimal points)."""
+    fields = EVENT_TYPES[event_type].fields()
+    return {k: fields[k].load(v) if k in fields else v for k, v in stored.items()}
+
+
+@dataclass(eq=False)
+class Fact:
+    """One event as seen by a replay: its live record and whether it still counts."""
+
+    position: int
+    type: str
+    record: dict[str, Any]
+    recorded_at: datetime | None = None
+    at: datetime = field(init=False)
+    retracted_by: int | None = None
+    superseded_by: int | None = None
+
+    def __post_init__(self) -> None:
+        self.at = parse_moment(self.record["at"])
+
+    def __getitem__(self, key: str) -> Any:
+        return self.record[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.record.get(key, default)
+
+    @property
+    def counts(self) -> bool:
+        return self.retracted_by is None and self.superseded_by is None
+
+    @property
+    def status(self) -> str:
+        if self.retracted_by is not None:
+            return f"retracted by #{self.retracted_by}"
+        if self.superseded_by is not None:
+            return f"superseded by #{self.superseded_by}"
+        return "counts"
+
+    @property
+    def subject(self) -> str | None:
+        return self.record.get("unit") or self.record.get("person") or self.record.get("block")
+
+    @classmethod
+    def from_stored(cls, stored: Stored) -> "Fact":
+        return cls(stored.position, stored.type, live_record(stored.type, stored.record), stored.recorded_at)
+
+
+class Facts:
+    """Everything recorded for one (province, period), queryable by type and subject."""
+
+    def __init__(self, province: str, period: str):
+        self.province, self.period = province, period
+        self.by_position: dict[int, Fact] = {}
+        self.ids: dict[str, int] = {}
+        self._histories: dict[tuple, list[Fact]] = {}
+        self._keys_by_type: dict[str, list[tuple]] = {}
+        self.last_position = 0
+
+    # -- folding -------------------------------------------------------------------------
+    def add(self, fact: Fact) -> None:
+        self.by_position[fact.position] = fact
+        self.last_position = max(self.last_position, fact.position)
+        if fact.get("id"):
+            self.ids[fact["id"]] = fact.position
+        if fact.type == "event.retracted":
+            target = self.resolve(fact["target"])
+            if target is not None and target.retracted_by is None:
+                target.retracted_by = fact.position
+                self._refresh(subject_key(target.type, target.record, target.position))
+        key = subject_key(fact.type, fact.record, fact.position)
+        if key not in self._histories:
+            self._histories[key] = []
+            self._keys_by_type.setdefault(fact.type, []).append(key)
+        self._histories[key].append(fact)
+        self._refresh(key)
+
+    def add_all(self, facts: Iterable[Fact]) -> "Facts":
+        for fact in facts:
+            self.add(fact)
+        return self
+
+    def _refresh(self, key: tuple) -> None:
+        living = [f for f in self._histories.get(key, []) if f.retracted_by is None]
+        for fact in self._histories.get(key, []):
+            fact.superseded_by = None
+        for earlier, later in zip(living, living[1:]):
+            earlier.superseded_by = later.position
+
+    def resolve(self, target: str | int) -> Fact | None:
+        """The fact an `event.retracted` target names: an id or a position."""
+        position = self.ids.get(target) if isinstance(target, str) else target
+        return self.by_position.get(position) if position is not None else None
+
+    # -- queries -------------------------------------------------------------------------
+    def current(self, event_type: str, **subject: Any) -> Fact | None:
+        """The fact that counts for this subject, or None ("no value", never a silent 0)."""
+        spec = EVENT_TYPES[event_type].SUBJECT or ()
+        key = (event_type,) + tuple(subject.get(k) for k in spec)
+        for fact in reversed(self._histories.get(key, [])):
+            if fact.retracted_by is None:
+                return fact
+        return None
+
+    def history(self, event_type: str, **subject: Any) -> list[Fact]:
+        """Every fact for this subject, superseded and retracted ones included."""
+        spec = EVENT_TYPES[event_type].SUBJECT or ()
+        return list(self._histories.get((event_type,) + tuple(subject.get(k) for k in spec), []))
+
+    def counting(self, event_type: str, **where: Any) -> list[Fact]:
+        """Every fact of a type that counts now, optionally filtered by record values."""
+        out = []
+        for key in self._keys_by_type.get(event_type, []):
+            for fact in self._histories[key]:
+                if fact.counts and all(fact.get(k) == v for k, v in where.items()):
+                    out.append(fact)
+        out.sort(key=lambda f: f.position)
+        return out
+
+    def everything(self, event_type: str, **where: Any) -> list[Fact]:
+        """Every fact of a type, counted or not, in log order."""
+        out = [f for key in self._keys_by_type.get(event_type, []) for f in self._histories[key]
+               if all(f.get(k) == v for k, v in where.items())]
+        out.sort(key=lambda f: f.position)
+        return out
+
+    # -- the register --------------------------------------------------------------------
+    def unit(self, unit: str) -> Fact | None:
+        return self.current("unit.registered", unit=unit)
+
+    def person(self, person: str) -> Fact | None:
+        return self.current("person.registered", person=person)
+
+    def block(self, block: str) -> Fact | None:
+        return self.current("block.formed", block=block)
+
+    def blocks(self) -> list[Fact]:
+        return self.counting("block.formed")
+
+    def members(self, block: str) -> list[str]:
+        """The block's members now: as formed, then every later add and remove in order."""
+        formed = self.block(block)
+        if formed is None:
+            return []
+        members = list(formed["members"])
+        changes = [f for f in self.counting("block.member_added", block=block) + self.counting("block.member_removed", block=block)
+                   if f.position > formed.position]
+        for change in sorted(changes, key=lambda f: f.position):
+            if change.type == "block.member_added" and change["unit"] not in members:
+                members.append(change["unit"])
+            elif change.type == "block.member_removed" and change["unit"] in members:
+                members.remove(change["unit"])
+        return members
+
+    def block_of(self, unit: str) -> str | None:
+        for formed in self.blocks():
+            if unit in self.members(formed["block"]):
+                return formed["block"]
+        return None
+
+    def sheet(self, block: str) -> Fact | None:
+        """The block's own sheet, else the sheet for every block ("*")."""
+        return self.current("sheet.defined", block=block) or self.current("sheet.defined", block="*")
+
+    def concerning(self, unit: str | None = None, person: str | None = None) -> list[Fact]:
+        """Every fact that names this unit or person (for `explain`)."""
+        out = []
+        for fact in self.by_position.values():
+            r = fact.record
+            if unit and (r.get("unit") == unit or unit in (r.get("members") or ())):
+                out.append(fact)
+            elif person and (r.get("person") == person or person in (r.get("authors") or ())):
+                out.append(fact)
+        return sorted(out, key=lambda f: f.position)

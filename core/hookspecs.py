@@ -1,0 +1,56 @@
+"""The province plugin contract. A plugin is a module with these functions marked `@hookimpl`,
+listed under the `thidua` entry-point group (built-in provinces use the same road).
+
+All hooks are called with keyword arguments, on one plugin at a time: a plugin that fails
+never takes the other provinces down. Every decision a plugin returns cites rule ids of its
+own rule set and the log positions of the events behind it (see `thidua.decisions`).
+"""
+
+from __future__ import annotations
+
+import pluggy
+
+hookspec = pluggy.HookspecMarker("thidua")
+hookimpl = pluggy.HookimplMarker("thidua")
+
+
+@hookspec(firstresult=True)
+def thidua_province():
+    """Required. Return the plugin's `thidua.rules.Province`: its key (the `province` value of
+    events), its name, its version and its rule sets, each with the document, the dates it is
+    in force and the rules and values it carries. Usually `load_province(files(...)/"rules.toml")`.
+    """
+
+
+@hookspec(firstresult=True)
+def thidua_validate(fact, facts, rules):
+    """Required. Check one incoming event against the province's rules before anything is stored.
+
+    `fact` is the candidate (`thidua.facts.Fact`, live values, a provisional position);
+    `facts` is everything already recorded for its province and period, the earlier lines of
+    the same import included; `rules` is the `RuleSet` in force for the period. Core has
+    already checked keys, types, the register (unknown unit/person/block) and the sheet.
+    Return a list of `thidua.decisions.Problem` (key, reason, rule id); empty when valid.
+    Reject, never clip: a score over a cap is an error here, not a smaller number later.
+    """
+
+
+@hookspec(firstresult=True)
+def thidua_standings(facts, rules):
+    """Required. Project one period's facts into `thidua.decisions.Standings`: per block,
+    every member unit with its total, eligibility (and the rule ids that exclude it), rank
+    and award proposal, and the `Line`s that explain each number. Superseded and retracted
+    events are already resolved in `facts`: use `facts.current()` and `facts.counting()`.
+    Must be a pure function of its arguments, so a replay gives the same answer.
+    """
+
+
+@hookspec(firstresult=True)
+def thidua_eligibility(facts, rules):
+    """Optional. For provinces that select candidates by criteria rather than rank blocks:
+    return `thidua.decisions.Eligibility`, every unit and person with the levels and
+    objects they qualify for and the rules behind each. Return None if not applicable.
+    """
+
+
+REQUIRED_HOOKS = ("thidua_province", "thidua_validate", "thidua_standings")

@@ -1,0 +1,236 @@
+"""`thidua import`: read JSONL, validate every line against the format, the register and the
+province's rules, then append all of it in one transaction, or nothing at all.
+
+Each problem is reported as `LINE N: key: reason`. Re-importing an event whose `id` is stored
+with the same content is a no-op; with different content it is an error.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from thidua import checks
+from thidua.chain import canonical_bytes
+from thidua.decisions import Problem
+from thidua.events import ENVELOPE_OPTIONAL, ENVELOPE_REQUIRED, EVENT_TYPES, STORE_KEYS
+from thidua.facts import Fact, Facts, live_record
+from thidua.fields import Invalid
+from thidua.registry import Plugins
+from thidua.rules import RulesError
+from thidua.store import AppendConflict, Store, Stored
+
+MAX_LINE_BYTES = 1 << 20  # 1 MiB: far above any real event, far below a runaway line
+ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class LineProblem:
+    line: int
+    key: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"LINE {self.line}: {self.key}: {self.reason}"
+
+
+@dataclass
+class Candidate:
+    line: int
+    type: str
+    record: dict[str, Any]  # stored form
+    store_keys: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Outcome:
+    appended: list[Stored] = field(default_factory=list)
+    skipped: int = 0
+    problems: list[LineProblem] = field(default_factory=list)
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey(key)
+        out[key] = value
+    return out
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number")
+
+
+def parse_lines(data: bytes) -> tuple[list[tuple[int, dict[str, Any]]], list[LineProblem]]:
+    """Split bytes into JSON objects, one per non-blank line; numbers become exact Decimals."""
+    objects, problems = [], []
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]  # a UTF-8 byte-order mark from Windows editors
+    for number, raw in enumerate(data.split(b"\n"), start=1):
+        if len(raw) > MAX_LINE_BYTES:
+            problems.append(LineProblem(number, "(line)", f"line is {len(raw)} bytes, over the limit of {MAX_LINE_BYTES}"))
+            continue
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            problems.append(LineProblem(number, "(encoding)", f"not UTF-8: byte 0x{raw[exc.start]:02x} at column {exc.start + 1}"))
+            continue
+        if not text.strip():
+            continue
+        try:
+            value = json.loads(text, parse_float=Decimal, parse_constant=_reject_constant, object_pairs_hook=_no_duplicates)
+        except _DuplicateKey as exc:
+            problems.append(LineProblem(number, str(exc), "key appears twice in the object"))
+            continue
+        except (ValueError, RecursionError) as exc:
+            problems.append(LineProblem(number, "(json)", f"not JSON: {exc}"))
+            continue
+        if not isinstance(value, dict):
+            problems.append(LineProblem(number, "(json)", f"expected a JSON object, got {type(value).__name__ if not isinstance(value, list) else 'an array'}"))
+            continue
+        objects.append((number, value))
+    return objects, problems
+
+
+def normalise(number: int, raw: dict[str, Any], plugins: Plugins) -> Candidate | list[LineProblem]:
+    """Check keys and types of one object; return its stored form or its problems."""
+    problems: list[LineProblem] = []
+    event_type = raw.get("type")
+    if event_type is None:
+        return [LineProblem(number, "type", "missing key")]
+    cls = EVENT_TYPES.get(event_type) if isinstance(event_type, str) else None
+    if cls is None:
+        near = difflib.get_close_matches(str(event_type), EVENT_TYPES, n=1)
+        hint = f" (did you mean {near[0]!r}?)" if near else ""
+        return [LineProblem(number, "type", f"unknown event type {event_type!r}{hint}")]
+    fields = cls.fields()
+    record: dict[str, Any] = {}
+    store_keys = {k: raw[k] for k in STORE_KEYS if k in raw}
+    for key in [*ENVELOPE_REQUIRED, *cls.REQUIRED]:
+        if key not in raw:
+            problems.append(LineProblem(number, key, f"missing key (required for {event_type})"))
+    if cls.EITHER:
+        given = [k for k in cls.EITHER if k in raw]
+        if len(given) != 1:
+            problems.append(LineProblem(number, "/".join(cls.EITHER), f"{event_type} needs exactly one of " + ", ".join(map(repr, cls.EITHER))))
+    for key, value in raw.items():
+        if key == "type" or key in STORE_KEYS:
+            continue
+        if key not in fields:
+            near = difflib.get_close_matches(key, fields, n=1)
+            hint = f" (did you mean {near[0]!r}?)" if near else ""
+            problems.append(LineProblem(number, key, f"unknown key for {event_type}{hint}"))
+            continue
+        try:
+            record[key] = fields[key].store(fields[key].parse(value))
+        except Invalid as exc:
+            problems.append(LineProblem(number, key, str(exc)))
+    if "province" in record and record["province"] not in plugins.provinces:
+        known = ", ".join(sorted(plugins.provinces)) or "none"
+        problems.append(LineProblem(number, "province", f"unknown province {record['province']!r} (installed: {known})"))
+    if problems:
+        return problems
+    return Candidate(number, event_type, record, store_keys)
+
+
+def same_content(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    return canonical_bytes(a) == canonical_bytes(b)
+
+
+def import_events(store: Store, data: bytes, plugins: Plugins) -> Outcome:
+    """Validate everything, then append everything (or nothing). Retries if another writer won."""
+    objects, problems = parse_lines(data)
+    if not objects and not problems:
+        return Outcome(problems=[LineProblem(0, "(file)", "no events: the input is empty")])
+    candidates: list[Candidate] = []
+    for number, raw in objects:
+        result = normalise(number, raw, plugins)
+        if isinstance(result, list):
+            problems.extend(result)
+        else:
+            candidates.append(result)
+    if problems:
+        return Outcome(problems=sorted(problems, key=lambda p: p.line))
+    for _ in range(ATTEMPTS):
+        head = store.head()
+        outcome = _check_against_log(store, head, candidates, plugins)
+        if outcome.problems or not outcome.appended:
+            return outcome
+        try:
+            outcome.appended = store.append([(c.type, c.record) for c in outcome.appended], head)  # type: ignore[misc]
+        except AppendConflict:
+            continue  # another writer appended first: validate again against the new head
+        return outcome
+    return Outcome(problems=[LineProblem(0, "(store)", f"the log kept moving under {ATTEMPTS} attempts; try again")])
+
+
+def _check_against_log(store: Store, head: tuple[int, str], candidates: list[Candidate], plugins: Plugins) -> Outcome:
+    """Idempotency by id, the register, the sheet and the province's rules, line by line."""
+    outcome = Outcome()
+    by_id: dict[str, Stored] = {}
+    by_hash: dict[str, Stored] = {}
+    periods: dict[tuple[str, str], Facts] = {}
+    wanted = {(c.record["province"], c.record["period"]) for c in candidates}
+    for stored in store.read(stop=head[0] or None) if head[0] else ():
+        if stored.record.get("id"):
+            by_id[stored.record["id"]] = stored
+        by_hash[stored.hash] = stored
+        key = (stored.record["province"], stored.record["period"])
+        if key in wanted:
+            periods.setdefault(key, Facts(*key)).add(Fact.from_stored(stored))
+    batch_ids: dict[str, Candidate] = {}
+    accepted: list[Candidate] = []
+    position = head[0]
+    for candidate in candidates:
+        record, number = candidate.record, candidate.line
+        stored_twin = by_hash.get(candidate.store_keys.get("hash", ""))
+        if stored_twin is not None and stored_twin.type == candidate.type and same_content(stored_twin.record, record):
+            outcome.skipped += 1  # a line of our own export, already here
+            continue
+        event_id = record.get("id")
+        if event_id in by_id:
+            twin = by_id[event_id]
+            if twin.type == candidate.type and same_content(twin.record, record):
+                outcome.skipped += 1
+            else:
+                outcome.problems.append(LineProblem(number, "id", f"id {event_id!r} is already stored at position {twin.position} with different content"))
+            continue
+        if event_id in batch_ids:
+            twin_c = batch_ids[event_id]
+            if twin_c.type == candidate.type and same_content(twin_c.record, record):
+                outcome.skipped += 1
+            else:
+                outcome.problems.append(LineProblem(number, "id", f"id {event_id!r} is used by line {twin_c.line} with different content"))
+            continue
+        key = (record["province"], record["period"])
+        facts = periods.setdefault(key, Facts(*key))
+        try:
+            rules = plugins.ruleset(*key)
+        except RulesError as exc:
+            outcome.problems.append(LineProblem(number, "period", str(exc)))
+            continue
+        fact = Fact(position + 1, candidate.type, live_record(candidate.type, record))
+        found = checks.check(fact, facts, rules)
+        if not found:
+            try:
+                found = plugins.call(record["province"], "thidua_validate", fact=fact, facts=facts, rules=rules) or []
+            except Exception as exc:  # a plugin's fault must not look like the user's
+                found = [Problem("(plugin)", f"the {record['province']} plugin failed to validate: {type(exc).__name__}: {exc}")]
+        if found:
+            outcome.problems.extend(LineProblem(number, p.key, p.text()) for p in found)
+            continue
+        position += 1
+        facts.add(fact)
+        if event_id:
+            batch_ids[event_id] = candidate
+        accepted.append(candidate)
+    outcome.appended = accepted  # type: ignore[assignment]  # replaced by Stored after the append
+    return outcome

@@ -1,0 +1,79 @@
+"""The public shapes of CONTRACT.md §2 (JSON keys), built from a plugin's decisions and the replay
+that produced them. Tables and CSV are rendered from these same dictionaries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from thidua.decisions import Eligibility, Line, Standings, UnitResult
+from thidua.events import EVENT_TYPES
+from thidua.facts import Fact, Facts
+from thidua.replay import AsOf, Replay
+from thidua.rules import Province, RuleSet
+
+
+def header(province: Province, rules: RuleSet, period: str, as_of: AsOf, run: Replay) -> dict[str, Any]:
+    return {"province": province.key, "province_name": province.name, "period": period, "as_of": as_of.label(),
+            "position": run.position, "head_hash": run.head_hash,
+            "plugin_version": province.version, "rules": rules.as_json()}
+
+
+def unit_json(result: UnitResult) -> dict[str, Any]:
+    return {"unit": result.unit, "name": result.name, "rank": result.rank, "total": result.total,
+            "eligible": result.eligible, "reasons": list(result.reasons), "award": result.award,
+            "award_status": result.award_status,
+            "warnings": [line.as_json() for line in result.lines if line.kind == "warning"]}
+
+
+def standings_json(head: dict[str, Any], standings: Standings) -> dict[str, Any]:
+    return {**head, "blocks": [
+        {"block": b.block, "name": b.name, "units": [unit_json(u) for u in b.units],
+         "notes": [line.as_json() for line in b.lines]} for b in standings.blocks]}
+
+
+def event_json(fact: Fact) -> dict[str, Any]:
+    """An event as explain shows it: its wire record, position and whether it counts."""
+    fields = EVENT_TYPES[fact.type].fields()
+    record = {k: fields[k].wire(v) for k, v in fact.record.items()}
+    return {"position": fact.position, "type": fact.type, "status": fact.status,
+            "recorded_at": fact.recorded_at.isoformat() if fact.recorded_at else None, **record}
+
+
+def rules_cited(lines: list[Line], province: Province, rules: RuleSet, extra: list[str] = ()) -> list[dict[str, Any]]:
+    ids = []
+    for rule_id in [line.rule for line in lines] + list(extra):
+        if rule_id and rule_id not in ids:
+            ids.append(rule_id)
+    out = []
+    for rule_id in ids:
+        rule = rules.rules.get(rule_id)
+        if rule is None:
+            out.append({"rule": rule_id, "summary": "(not in the rule set in force)", "document": rules.document})
+            continue
+        out.append({"rule": rule_id, "summary": rule.summary, "clause": rule.clause, "quote": rule.quote,
+                    "interpretation": rule.interpretation, "document": rules.document,
+                    "issued": rules.issued.isoformat(), "version": rules.version})
+    return out
+
+
+def explain_unit_json(head: dict[str, Any], standings: Standings, facts: Facts, unit: str, province: Province,
+                      rules: RuleSet) -> dict[str, Any] | None:
+    found = standings.find(unit)
+    if found is None:
+        return None
+    block, result = found
+    cited = sorted({p for line in result.lines for p in line.events})
+    events = [event_json(facts.by_position[p]) for p in cited if p in facts.by_position]
+    history = [event_json(f) for f in facts.concerning(unit=unit) if f.position not in cited]
+    return {**head, "subject": unit, "kind": "unit", "block": block.block, "block_name": block.name,
+            **unit_json(result), "lines": [line.as_json() for line in result.lines],
+            "rules_cited": rules_cited(result.lines, province, rules, result.reasons),
+            "events": events, "other_events": history}
+
+
+def eligibility_json(head: dict[str, Any], eligibility: Eligibility) -> dict[str, Any]:
+    return {**head, "candidates": [
+        {"subject": c.subject, "kind": c.kind, "name": c.name, "eligible": c.eligible,
+         "levels": [{"level": lv.level, "objects": lv.objects, "rules": lv.rules} for lv in c.levels],
+         "reasons": c.reasons} for c in eligibility.candidates],
+        "notes": [line.as_json() for line in eligibility.lines]}

@@ -1,0 +1,178 @@
+"""The append-only log, on the eventsourcing library's application, recorder and notification log.
+
+All events form one stream (the ledger) whose version *is* the global position. Appending
+position N+1 is an optimistic write: if another process appended first, the library's
+IntegrityError tells us, and the caller re-validates against the new head and tries again.
+So the chain stays linear and gap-free with concurrent writers on SQLite and PostgreSQL
+alike. The ledger is never rebuilt as an aggregate: only its head is read to append.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Iterator, Sequence
+from urllib.parse import unquote, urlparse
+from uuid import UUID, uuid5, NAMESPACE_URL
+
+from eventsourcing.application import Application
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
+
+from thidua import chain
+from thidua.clock import now
+from thidua.events import EVENT_TYPES, LedgerEvent
+
+LEDGER_ID: UUID = uuid5(NAMESPACE_URL, "thidua:ledger")
+PAGE = 1000
+
+
+class StoreError(Exception):
+    """The store cannot be opened or used (bad URL, missing driver); a usage problem."""
+
+
+class AppendConflict(Exception):
+    """Another writer appended first; re-validate against the new head and retry."""
+
+
+class DateAsISO(Transcoding):
+    """`datetime.date` is not built into the library's JSON transcoder."""
+
+    type = date
+    name = "date_iso"
+
+    def encode(self, obj: date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        return date.fromisoformat(data)
+
+
+class Ledger(Application):
+    name = "thidua"
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """One stored event as the rest of the code sees it."""
+
+    position: int
+    type: str
+    record: dict[str, Any]  # JSON-native stored form (decimals as text)
+    recorded_at: datetime
+    hash: str
+
+    @property
+    def recorded_iso(self) -> str:
+        return self.recorded_at.isoformat()
+
+
+def store_env(url: str) -> dict[str, str]:
+    """Map a --db value to the library's persistence settings."""
+    if url == ":memory:":
+        return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+    if url.startswith(("postgresql://", "postgres://")):
+        parts = urlparse(url)
+        if not parts.path.strip("/"):
+            raise StoreError(f"--db {url!r}: the PostgreSQL URL names no database")
+        env = {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": unquote(parts.path.lstrip("/")),
+            "POSTGRES_HOST": parts.hostname or "localhost",
+            "POSTGRES_PORT": str(parts.port or 5432),
+            "POSTGRES_USER": unquote(parts.username or ""),
+            "POSTGRES_PASSWORD": unquote(parts.password or ""),
+        }
+        return env
+    if "://" in url:
+        raise StoreError(f"--db {url!r}: expected a SQLite file path or a postgresql:// URL")
+    folder = os.path.dirname(os.path.abspath(url))
+    if not os.path.isdir(folder):
+        raise StoreError(f"--db {url!r}: folder {folder} does not exist")
+    return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": url, "SQLITE_LOCK_TIMEOUT": "30"}
+
+
+class Store:
+    """The log: append with the chain, read in global order, verify."""
+
+    def __init__(self, url: str = "thidua.sqlite"):
+        self.url = url
+        env = store_env(url)
+        if env["PERSISTENCE_MODULE"] == "eventsourcing.postgres":
+            try:
+                import psycopg  # noqa: F401
+            except ImportError:
+                raise StoreError("PostgreSQL needs its driver: pip install 'thidua[postgres]'") from None
+        try:
+            self.app = Ledger(env=env)
+        except Exception as exc:  # the library raises several kinds for a store it cannot open
+            raise StoreError(f"cannot open the store {url!r}: {exc}") from None
+        self.recorder = self.app.recorder
+        self.mapper = self.app.mapper
+
+    def close(self) -> None:
+        self.app.close()
+
+    def head(self) -> tuple[int, str]:
+        """The last position and its hash (0 and the genesis hash for an empty log)."""
+        last = self.recorder.select_events(LEDGER_ID, desc=True, limit=1)
+        if not last:
+            return 0, chain.GENESIS
+        event = self.mapper.to_domain_event(last[0])
+        return event.originator_version, event.hash
+
+    def append(self, items: Sequence[tuple[str, dict[str, Any]]], expected_head: tuple[int, str]) -> list[Stored]:
+        """Append (type, stored record) pairs after `expected_head`, in one transaction.
+
+        Raises AppendConflict if the head moved since the caller validated.
+        """
+        position, previous = expected_head
+        events: list[LedgerEvent] = []
+        stored: list[Stored] = []
+        for event_type, record in items:
+            position += 1
+            recorded_at = now()
+            digest = chain.link(previous, position, event_type, recorded_at.isoformat(), record)
+            cls = EVENT_TYPES[event_type]
+            events.append(cls(originator_id=LEDGER_ID, originator_version=position,
+                              timestamp=recorded_at, record=record, hash=digest))
+            stored.append(Stored(position, event_type, record, recorded_at, digest))
+            previous = digest
+        try:
+            self.app.save(*events)
+        except IntegrityError:
+            raise AppendConflict() from None
+        return stored
+
+    def read(self, start: int = 1, stop: int | None = None) -> Iterator[Stored]:
+        """Stored events in global order, from position `start` to `stop` inclusive."""
+        cursor = start
+        while True:
+            page = self.recorder.select_notifications(cursor, PAGE, stop=stop)
+            if not page:
+                return
+            for notification in page:
+                yield self._stored(notification)
+            if len(page) < PAGE:
+                return
+            cursor = page[-1].id + 1
+
+    def _stored(self, notification: Any) -> Stored:
+        event = self.mapper.to_domain_event(notification)
+        return Stored(notification.id, event.TYPE, event.record, event.timestamp, event.hash)
+
+    def raw(self, start: int = 1) -> Iterator[Any]:
+        """The library's notifications as stored (for verification)."""
+        cursor = start
+        while True:
+            page = self.recorder.select_notifications(cursor, PAGE)
+            if not page:
+                return
+            yield from page
+            if len(page) < PAGE:
+                return
+            cursor = page[-1].id + 1

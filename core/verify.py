@@ -1,0 +1,42 @@
+"""Recompute the hash chain over the whole log and name the first position that breaks it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from thidua import chain
+from thidua.store import LEDGER_ID, Store
+
+
+@dataclass(frozen=True)
+class Breach:
+    position: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class Verified:
+    count: int
+    head_hash: str
+
+
+def verify_chain(store: Store) -> Verified | Breach:
+    expected, previous = 1, chain.GENESIS
+    for notification in store.raw():
+        position = notification.id
+        if position > expected:
+            return Breach(expected, f"position {expected} is missing (the next stored position is {position}): an event was removed")
+        if position < expected:
+            return Breach(position, "positions are out of order")
+        if notification.originator_id != LEDGER_ID or notification.originator_version != position:
+            return Breach(position, f"stored as ledger version {notification.originator_version}: an event was inserted or moved")
+        try:
+            event = store.mapper.to_domain_event(notification)
+            recomputed = chain.link(previous, position, event.TYPE, event.timestamp.isoformat(), event.record)
+        except Exception as exc:  # a row rewritten by hand may not even decode
+            return Breach(position, f"the stored event cannot be read ({type(exc).__name__}): it was altered")
+        if recomputed != event.hash:
+            return Breach(position, "the content does not match its hash: it was altered, or an event before it was removed, inserted or reordered")
+        previous = event.hash
+        expected += 1
+    return Verified(expected - 1, previous)

@@ -1,0 +1,1 @@
+"""Built-in province plugins. Each folder is one province's rules and nothing else."""

@@ -1,0 +1,30 @@
+"""Lai Châu (`laichau`): blocks of district/city labour federations and sector unions,
+Hướng dẫn 27/HD-LĐLĐ of 06/04/2020. Rules LC-* of RULES.md; values in rules.toml."""
+
+from importlib.resources import files
+
+from thidua.hookspecs import hookimpl
+from thidua.plugins.laichau import standings as _standings
+from thidua.plugins.laichau import validate as _validate
+from thidua.rules import load_province
+
+__version__ = "0.1.0"
+
+_HERE = files(__name__)
+PROVINCE = load_province(_HERE / "rules.toml", __version__, demo=(_HERE / "demo" / "laichau-2020.jsonl",),
+                         demo_periods=("2020",))
+
+
+@hookimpl
+def thidua_province():
+    return PROVINCE
+
+
+@hookimpl
+def thidua_validate(fact, facts, rules):
+    return _validate.validate(fact, facts, rules)
+
+
+@hookimpl
+def thidua_standings(facts, rules):
+    return _standings.standings(facts, rules)

@@ -1,0 +1,167 @@
+"""Lai Châu's year: scores, exclusions, ranking, flags and deadline warnings, per block."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from thidua.decisions import BlockResult, Line, Place, Standings, UnitResult, assign_awards, rank
+from thidua.events import DISCIPLINE_LEVELS
+from thidua.facts import Fact, Facts
+from thidua.fields import canonical_decimal as dec, period_years
+from thidua.plugins.laichau.validate import SCORERS_CAP
+from thidua.rules import RuleSet
+from thidua.settings import setting
+
+ZERO = Decimal(0)
+
+
+def standings(facts: Facts, rules: RuleSet) -> Standings:
+    year = period_years(facts.period)[1]
+    blocks = []
+    for formed in facts.blocks():
+        block = formed["block"]
+        result = BlockResult(block, formed["name"], [unit_result(facts, rules, block, u, year) for u in facts.members(block)])
+        result.units = rank(result.units)
+        places = []
+        for name, award in (("flags_tld", "award_leading"), ("flags_ldld_tinh", "award_excellent")):
+            count, line = setting(facts, rules, name, block)
+            result.lines.append(line)
+            places += [Place(rules.value(award), rules.cite(award))] * int(count)
+        assign_awards(result, places, facts.counting("conference.resolved", block=block), "LC-AWARD-2")
+        result.lines += block_deadlines(facts, rules, formed, year)
+        blocks.append(result)
+    return Standings(facts.province, facts.period, blocks)
+
+
+def unit_result(facts: Facts, rules: RuleSet, block: str, unit: str, year: int) -> UnitResult:
+    registered = facts.unit(unit)
+    result = UnitResult(unit, registered["name"] if registered else unit, ZERO, True)
+    self_part = self_assessed(facts, rules, block, unit, result.lines)
+    provincial = provincial_part(facts, rules, unit, result.lines)
+    result.total = self_part + provincial
+    result.lines.append(Line("total", f"total = self-assessed part {dec(self_part)} + provincial part {dec(provincial)} "
+                             f"(at most {dec(rules.value('total_cap'))})", "LC-SCORE-3", result.total))
+    key_leader_discipline(facts, rules, unit, result)
+    registration_and_pledge(facts, unit, block, result)
+    reports(facts, rules, unit, year, result)
+    return result
+
+
+def self_assessed(facts: Facts, rules: RuleSet, block: str, unit: str, lines: list[Line]) -> Decimal:
+    """LC-SCORE-1: per criterion the appraised value if any, else the self-score."""
+    sheet = facts.sheet(block)
+    if sheet is None:
+        lines.append(Line("score", f"no sheet is defined for block {block}: self-assessed part is 0", "LC-SCORE-1", ZERO, False))
+        return ZERO
+    part = ZERO
+    for criterion in sheet["criteria"]:
+        cid, cap = criterion["id"], criterion["max"]
+        own = facts.current("score.self", unit=unit, criterion=cid)
+        appraised = facts.current("score.appraised", unit=unit, criterion=cid)
+        label = f"criterion {cid}" + (f" ({criterion['name']})" if criterion.get("name") else "") + f", max {dec(cap)}"
+        # every version of this criterion's scores, superseded and retracted ones too, so explain shows them
+        events = tuple(sorted(f.position for t in ("score.self", "score.appraised") for f in facts.history(t, unit=unit, criterion=cid)))
+        if appraised is not None:
+            was = f"self-score {dec(own['points'])} is replaced" if own else "no self-score"
+            lines.append(Line("score", f"{label}: appraised {dec(appraised['points'])}; {was}", "LC-SCORE-1", appraised["points"], events=events))
+            part += appraised["points"]
+        elif own is not None:
+            lines.append(Line("score", f"{label}: self-score {dec(own['points'])}, not appraised", "LC-SCORE-1", own["points"], events=events))
+            part += own["points"]
+        else:
+            lines.append(Line("score", f"{label}: no score recorded, nothing counted", "LC-SCORE-1", None, False))
+    lines.append(Line("cap", f"self-assessed part {dec(part)} of at most {dec(rules.value('self_score_cap'))}", "LC-SCORE-1"))
+    return part
+
+
+def provincial_part(facts: Facts, rules: RuleSet, unit: str, lines: list[Line]) -> Decimal:
+    """LC-SCORE-2: the standing committee and the five departments, each under its own cap."""
+    part = ZERO
+    for scorer, cap_name in SCORERS_CAP.items():
+        score = facts.current("score.provincial", unit=unit, scorer=scorer)
+        cap = dec(rules.value(cap_name))
+        if score is None:
+            lines.append(Line("score", f"provincial {scorer} (at most {cap}): no score recorded, nothing counted", "LC-SCORE-2", None, False))
+            continue
+        lines.append(Line("score", f"provincial {scorer}: {dec(score['points'])} of at most {cap}", "LC-SCORE-2", score["points"], events=(score.position,)))
+        part += score["points"]
+    lines.append(Line("cap", f"provincial part {dec(part)} of at most {dec(rules.value('provincial_cap'))}", "LC-SCORE-2"))
+    return part
+
+
+def key_leader_discipline(facts: Facts, rules: RuleSet, unit: str, result: UnitResult) -> None:
+    """LC-ELIG-1: a key leader disciplined at warning level or above excludes the unit."""
+    threshold = DISCIPLINE_LEVELS.index(rules.value("excluding_discipline"))
+    for person in facts.counting("person.registered", unit=unit):
+        if not person.get("key_leader", False):
+            continue
+        for discipline in facts.counting("discipline.recorded", person=person["person"]):
+            events = (person.position, discipline.position)
+            if DISCIPLINE_LEVELS.index(discipline["level"]) >= threshold:
+                result.exclude("LC-ELIG-1", f"key leader {person['name']} ({person['person']}) disciplined: {discipline['level']}", events)
+            else:
+                result.lines.append(Line("condition", f"key leader {person['name']} disciplined at {discipline['level']}, "
+                                         f"below {rules.value('excluding_discipline')}: does not exclude", "LC-ELIG-1", events=events))
+
+
+def registration_and_pledge(facts: Facts, unit: str, block: str, result: UnitResult) -> None:
+    """LC-ELIG-2: registered for emulation and signed the block's pledge."""
+    registered = facts.current("emulation.registered", unit=unit)
+    pledge = facts.current("pledge.signed", unit=unit, block=block)
+    missing = [what for what, fact in (("emulation registration", registered), ("signed pledge", pledge)) if fact is None]
+    events = tuple(f.position for f in (registered, pledge) if f)
+    if missing:
+        result.exclude("LC-ELIG-2", "no " + " and no ".join(missing) + " for the year", events)
+    else:
+        result.lines.append(Line("condition", "registered for emulation and signed the pledge", "LC-ELIG-2", events=events))
+
+
+def reports(facts: Facts, rules: RuleSet, unit: str, year: int, result: UnitResult) -> None:
+    """LC-ELIG-3 (submitted in the year) and LC-TIME-1/2 (late ones are warnings)."""
+    for kind, deadline_name, label in (("mid_year", "deadline_mid_year", "mid-year (sơ kết)"),
+                                      ("year_end", "deadline_year_end", "year-end (tổng kết)")):
+        report = facts.current("report.submitted", unit=unit, kind=kind)
+        if report is None:
+            result.exclude("LC-ELIG-3", f"no {label} report submitted")
+            continue
+        if report.at.year != year:
+            result.exclude("LC-ELIG-3", f"{label} report dated {report['at'][:10]}, not in {year}", (report.position,))
+            continue
+        result.lines.append(Line("condition", f"{label} report submitted {report['at'][:10]}", "LC-ELIG-3", events=(report.position,)))
+        deadline = rules.deadline(deadline_name, year)
+        if not report.at < deadline:
+            result.lines.append(late(rules, deadline_name, f"{label} report", report, deadline))
+
+
+def late(rules: RuleSet, deadline_name: str, what: str, fact: Fact, deadline) -> Line:
+    return Line("warning", f"{what} on {fact['at'][:16].replace('T', ' ')}, not before {deadline.strftime('%d/%m/%Y')}",
+                rules.cite(deadline_name), counted=False, events=(fact.position,))
+
+
+def block_deadlines(facts: Facts, rules: RuleSet, formed: Fact, year: int) -> list[Line]:
+    """LC-TIME-1..4 at block level: conferences, the scoring results, the head's proposals."""
+    block, lines = formed["block"], []
+    for kind, deadline_name, label in (("mid_year", "deadline_mid_year", "mid-year conference"),
+                                      ("year_end", "deadline_year_end", "year-end conference")):
+        held = facts.current("conference.held", block=block, kind=kind)
+        deadline = rules.deadline(deadline_name, year)
+        if held is None:
+            lines.append(Line("warning", f"no {label} recorded (due before {deadline.strftime('%d/%m/%Y')})", rules.cite(deadline_name), counted=False))
+        elif not held.at < deadline:
+            lines.append(late(rules, deadline_name, label, held, deadline))
+    deadline = rules.deadline("deadline_scoring", year)
+    members = set(facts.members(block))
+    late_scores = [f for f in facts.counting("score.appraised") if f["unit"] in members and not f.at < deadline]
+    if late_scores:
+        lines.append(Line("warning", f"{len(late_scores)} appraised score(s) reached the province on or after "
+                          f"{deadline.strftime('%d/%m/%Y')}", rules.cite("deadline_scoring"), counted=False,
+                          events=tuple(f.position for f in late_scores)))
+    deadline = rules.deadline("deadline_proposals", year)
+    dossiers = [f for f in facts.counting("dossier.submitted") if f.get("unit") == formed["head"]]
+    if not dossiers:
+        lines.append(Line("warning", f"no achievement report and proposals from the head {formed['head']} recorded "
+                          f"(due before {deadline.strftime('%d/%m/%Y')})", rules.cite("deadline_proposals"), counted=False))
+    for dossier in dossiers:
+        if not dossier.at < deadline:
+            lines.append(late(rules, "deadline_proposals", f"the head's proposals ({dossier.get('award', '')})", dossier, deadline))
+    return lines
