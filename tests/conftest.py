@@ -1,0 +1,93 @@
+"""Shared helpers: run the real command line in-process, and build small province-years."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from thidua.cli.main import cli
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+
+class Thidua:
+    """`thidua --db <tmp file> …` as a user runs it, exit code and both streams kept apart."""
+
+    def __init__(self, db: Path):
+        self.db = db
+
+    def __call__(self, *args: str, input: str | bytes | None = None) -> Result:
+        result = CliRunner().invoke(cli, ["--db", str(self.db), *args], input=input, catch_exceptions=False)
+        return Result(result.exit_code, result.stdout, result.stderr)
+
+    def load(self, events: list[dict[str, Any]], expect: int = 0) -> Result:
+        result = self("import", "-", input=jsonl(events))
+        assert result.code == expect, result.err
+        return result
+
+    def standings(self, *args: str, period: str = "2020", province: str = "laichau") -> dict[str, Any]:
+        result = self("standings", "--province", province, "--period", period, "--format", "json", *args)
+        assert result.code == 0, result.err
+        return result.json()
+
+    def units(self, *args: str, block: str = "K") -> dict[str, dict[str, Any]]:
+        data = self.standings(*args)
+        return {u["unit"]: u for b in data["blocks"] if b["block"] == block for u in b["units"]}
+
+    def explain(self, unit: str, *args: str) -> dict[str, Any]:
+        result = self("explain", "--province", "laichau", "--period", "2020", "--unit", unit, "--format", "json", *args)
+        assert result.code == 0, result.err
+        return result.json()
+
+
+def jsonl(events: list[dict[str, Any]]) -> str:
+    return "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in events)
+
+
+@pytest.fixture
+def thidua(tmp_path: Path) -> Thidua:
+    return Thidua(tmp_path / "test.sqlite")
+
+
+def ev(event_type: str, at: str = "2020-03-01", province: str = "laichau", period: str = "2020", **keys: Any) -> dict[str, Any]:
+    return {"type": event_type, "province": province, "period": period, "at": at, **keys}
+
+
+def laichau_year(scores: dict[str, tuple[float, float]] | None = None, skip: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """A Lai Châu 2020 block K of units with (self-assessed part, provincial thuong_truc points).
+
+    Every unit is fully compliant unless `skip` names "pledge:U", "registration:U",
+    "mid_year:U" or "year_end:U"; self-scores split over C1 (max 75) and C2 (max 75).
+    """
+    scores = scores or {"A": (120, 9), "B": (110, 8), "C": (100, 7), "D": (90, 6)}
+    units = list(scores)
+    events = [ev("unit.registered", "2020-01-05", unit=u, name=f"Đơn vị {u}") for u in units]
+    events.append(ev("block.formed", "2020-01-10", block="K", name="Khối thử", members=units, head=units[0], deputy=units[1]))
+    events.append(ev("sheet.defined", "2020-01-10", block="*", criteria=[{"id": "C1", "max": 75}, {"id": "C2", "max": 75}]))
+    for unit, (own, provincial) in scores.items():
+        if f"registration:{unit}" not in skip:
+            events.append(ev("emulation.registered", "2020-02-01", unit=unit))
+        if f"pledge:{unit}" not in skip:
+            events.append(ev("pledge.signed", "2020-02-01", unit=unit, block="K"))
+        if f"mid_year:{unit}" not in skip:
+            events.append(ev("report.submitted", "2020-06-15", unit=unit, kind="mid_year"))
+        if f"year_end:{unit}" not in skip:
+            events.append(ev("report.submitted", "2020-11-30", unit=unit, kind="year_end"))
+        first = min(own, 75)
+        events.append(ev("score.self", "2020-12-01", unit=unit, criterion="C1", points=first))
+        events.append(ev("score.self", "2020-12-01", unit=unit, criterion="C2", points=own - first))
+        events.append(ev("score.provincial", "2020-12-05", unit=unit, scorer="thuong_truc", points=provincial))
+    return events
