@@ -110,7 +110,7 @@ def test_unknown_province_and_malformed_date(thidua):
 def test_points_stay_exact_decimals(thidua):
     thidua.load(laichau_year({"A": (100.5, 9.5), "B": (50, 5)}))
     exported = [json.loads(line) for line in thidua("log", "--format", "jsonl").out.splitlines()]
-    assert [e["points"] for e in exported if e["type"] == "score.self"] == [75, 25.5]
+    assert [e["points"] for e in exported if e["type"] == "score.self" and e["unit"] == "A"] == [75, 25.5]
     assert thidua.units()["A"]["total"] == 110  # 75 + 25.5 + 9.5, exactly
 
 
