@@ -91,3 +91,24 @@ def laichau_year(scores: dict[str, tuple[float, float]] | None = None, skip: tup
         events.append(ev("score.self", "2020-12-01", unit=unit, criterion="C2", points=own - first))
         events.append(ev("score.provincial", "2020-12-05", unit=unit, scorer="thuong_truc", points=provincial))
     return events
+
+
+TESTLAND = Path(__file__).parent / "testland"
+
+
+def install_fake_distribution(folder: Path, name: str, module: str, key: str) -> None:
+    """A .dist-info folder as pip writes it: importlib.metadata finds its entry point on sys.path."""
+    info = folder / f"{name.replace('-', '_')}-0.0.1.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 0.0.1\n", encoding="utf-8")
+    (info / "entry_points.txt").write_text(f"[thidua]\n{key} = {module}\n", encoding="utf-8")
+
+
+@pytest.fixture
+def testland(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Install the tests' third-party province `testland` through the real entry-point group."""
+    site = tmp_path / "site"
+    install_fake_distribution(site, "thidua-testland", "thidua_testland", "testland")
+    monkeypatch.syspath_prepend(str(site))
+    monkeypatch.syspath_prepend(str(TESTLAND))
+    return site
