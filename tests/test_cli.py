@@ -1,0 +1,56 @@
+"""The command line as a user meets it: help with examples, usage errors, the store URL."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+COMMANDS = ["import", "log", "verify", "plugins", "standings", "explain", "demo"]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help_with_an_example(thidua, command):
+    result = thidua(command, "--help")
+    assert result.code == 0
+    assert "Example:" in result.out and f"thidua " in result.out
+
+
+def test_wrong_usage_exits_2(thidua):
+    assert thidua("standings", "--province", "laichau").code == 2  # no --period
+    result = thidua("standings", "--province", "hanoi", "--period", "2020")
+    assert result.code == 2 and "unknown province 'hanoi' (installed:" in result.err
+    bad_period = thidua("standings", "--province", "laichau", "--period", "20-20")
+    assert bad_period.code == 2 and "--period" in bad_period.err
+    assert thidua("explain", "--province", "laichau", "--period", "2020").code == 2
+
+
+def test_a_postgres_url_without_its_driver_says_how_to_install_it(thidua, monkeypatch):
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # as on a machine without the extra
+    from click.testing import CliRunner
+    from thidua.cli.main import cli
+    result = CliRunner().invoke(cli, ["--db", "postgresql://u:p@localhost/thidua", "verify"])
+    assert result.exit_code == 2
+    assert "PostgreSQL needs its driver: pip install 'thidua[postgres]'" in result.stderr
+
+
+def test_a_db_in_a_missing_folder_is_a_usage_error(thidua, tmp_path):
+    from click.testing import CliRunner
+    from thidua.cli.main import cli
+    result = CliRunner().invoke(cli, ["--db", str(tmp_path / "no" / "such.sqlite"), "verify"])
+    assert result.exit_code == 2 and "does not exist" in result.stderr
+
+
+def test_the_installed_console_script_runs(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "thidua.cli.main", "--db", str(tmp_path / "x.sqlite"), "verify"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and result.stdout.startswith("ok: 0 events")
+
+
+def test_thidua_db_environment_variable(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+    from thidua.cli.main import cli
+    monkeypatch.setenv("THIDUA_DB", str(tmp_path / "env.sqlite"))
+    assert CliRunner().invoke(cli, ["demo"]).exit_code == 0
+    assert (tmp_path / "env.sqlite").exists()
