@@ -125,9 +125,9 @@ class EmulationRegistered(LedgerEvent):
 
 
 class ReportSubmitted(LedgerEvent):
-    """A unit's mid-year (sơ kết) or year-end (tổng kết) report."""
+    """A unit's mid-year (sơ kết) or year-end (tổng kết) report, or a block head's budget estimate (dự toán)."""
     TYPE = "report.submitted"
-    REQUIRED = {"unit": Ident(), "kind": Choice("mid_year", "year_end")}
+    REQUIRED = {"unit": Ident(), "kind": Choice("mid_year", "year_end", "budget_estimate")}
     SUBJECT = ("unit", "kind")
     REFERS = {"unit": "unit"}
 

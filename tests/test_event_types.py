@@ -31,7 +31,7 @@ CASES = {
     "emulation.registered": (dict(unit="A", titles=["Cờ thi đua của LĐLĐ tỉnh"], targets={"members": 500}),
                              dict(unit="A", person="P"), "unit/person: emulation.registered needs exactly one of 'unit', 'person'"),
     "report.submitted": (dict(unit="A", kind="year_end"), dict(unit="A", kind="annual"),
-                         "kind: 'annual' is not one of mid_year, year_end"),
+                         "kind: 'annual' is not one of mid_year, year_end, budget_estimate"),
     "score.self": (dict(unit="A", criterion="C1", points=70.5), dict(unit="A", criterion="C1", points=75.5),
                    "points: 75.5 is over the cap of criterion 'C1' (75)"),
     "score.appraised": (dict(unit="A", criterion="C2", points=40), dict(unit="A", criterion="C9", points=4),

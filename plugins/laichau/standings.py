@@ -10,6 +10,7 @@ from thidua.facts import Fact, Facts
 from thidua.fields import canonical_decimal as dec, period_years
 from thidua.plugins.laichau.validate import SCORERS_CAP
 from thidua.rules import RuleSet
+from thidua.scoring import late_line, score_sheet
 from thidua.settings import setting
 
 ZERO = Decimal(0)
@@ -49,27 +50,7 @@ def unit_result(facts: Facts, rules: RuleSet, block: str, unit: str, year: int) 
 
 def self_assessed(facts: Facts, rules: RuleSet, block: str, unit: str, lines: list[Line]) -> Decimal:
     """LC-SCORE-1: per criterion the appraised value if any, else the self-score."""
-    sheet = facts.sheet(block)
-    if sheet is None:
-        lines.append(Line("score", f"no sheet is defined for block {block}: self-assessed part is 0", "LC-SCORE-1", ZERO, False))
-        return ZERO
-    part = ZERO
-    for criterion in sheet["criteria"]:
-        cid, cap = criterion["id"], criterion["max"]
-        own = facts.current("score.self", unit=unit, criterion=cid)
-        appraised = facts.current("score.appraised", unit=unit, criterion=cid)
-        label = f"criterion {cid}" + (f" ({criterion['name']})" if criterion.get("name") else "") + f", max {dec(cap)}"
-        # every version of this criterion's scores, superseded and retracted ones too, so explain shows them
-        events = tuple(sorted(f.position for t in ("score.self", "score.appraised") for f in facts.history(t, unit=unit, criterion=cid)))
-        if appraised is not None:
-            was = f"self-score {dec(own['points'])} is replaced" if own else "no self-score"
-            lines.append(Line("score", f"{label}: appraised {dec(appraised['points'])}; {was}", "LC-SCORE-1", appraised["points"], events=events))
-            part += appraised["points"]
-        elif own is not None:
-            lines.append(Line("score", f"{label}: self-score {dec(own['points'])}, not appraised", "LC-SCORE-1", own["points"], events=events))
-            part += own["points"]
-        else:
-            lines.append(Line("score", f"{label}: no score recorded, nothing counted", "LC-SCORE-1", None, False))
+    part = score_sheet(facts, block, unit, lambda criterion: "LC-SCORE-1", lines).total
     lines.append(Line("cap", f"self-assessed part {dec(part)} of at most {dec(rules.value('self_score_cap'))}", "LC-SCORE-1"))
     return part
 
@@ -134,8 +115,7 @@ def reports(facts: Facts, rules: RuleSet, unit: str, year: int, result: UnitResu
 
 
 def late(rules: RuleSet, deadline_name: str, what: str, fact: Fact, deadline) -> Line:
-    return Line("warning", f"{what} on {fact['at'][:16].replace('T', ' ')}, not before {deadline.strftime('%d/%m/%Y')}",
-                rules.cite(deadline_name), counted=False, events=(fact.position,))
+    return late_line(rules.cite(deadline_name), what, fact, deadline)
 
 
 def block_deadlines(facts: Facts, rules: RuleSet, formed: Fact, year: int) -> list[Line]:
