@@ -1,0 +1,30 @@
+"""Lào Cai (`laocai`): provincial emulation blocks of departments, districts, enterprises, communes;
+guidance of the Department of Home Affairs on QĐ 3666/QĐ-UBND (2021). Rules LCA-*; values in rules.toml."""
+
+from importlib.resources import files
+
+from thidua.hookspecs import hookimpl
+from thidua.plugins.laocai import standings as _standings
+from thidua.plugins.laocai import validate as _validate
+from thidua.rules import load_province
+
+__version__ = "0.1.0"
+
+_HERE = files(__name__)
+PROVINCE = load_province(_HERE / "rules.toml", __version__, demo=(_HERE / "demo" / "laocai-2021.jsonl",),
+                         demo_periods=("2021",))
+
+
+@hookimpl
+def thidua_province():
+    return PROVINCE
+
+
+@hookimpl
+def thidua_validate(fact, facts, rules):
+    return _validate.validate(fact, facts, rules)
+
+
+@hookimpl
+def thidua_standings(facts, rules):
+    return _standings.standings(facts, rules)
