@@ -12,7 +12,8 @@ def _title(data: dict[str, Any]) -> str:
     rules = data["rules"]
     as_of = f"as of {data['as_of']}" if data["as_of"] else "everything recorded"
     return (f"{data['province_name']} ({data['province']}) · period {data['period']} · {as_of} (log position {data['position']})\n"
-            f"rules: {rules['document']} of {rules['issued']}, rule set {rules['version']}")
+            f"rules: {rules['document']} ({rules['issued'] or 'undated'}), rule set {rules['version']}, "
+            f"in force from {rules['in_force_from']}")
 
 
 def _status(unit: dict[str, Any]) -> str:
@@ -39,10 +40,18 @@ def standings(data: dict[str, Any], fmt: str) -> str:
         for line in block["notes"]:
             if line["kind"] == "setting" and not line["events"]:
                 continue  # a default setting is shown by explain; a changed one is news
-            out.append(f"  ! [{line['rule']}] {line['text']}" + _events(line))
+            out.append(f"  {_mark(line)} [{line['rule']}] {line['text']}" + _events(line))
         for unit, line in warnings:
             out.append(f"  ! {unit}: [{line['rule']}] {line['text']}" + _events(line))
+    if data.get("notes"):
+        out += ["", "Across blocks:"]
+        out += [f"  {_mark(line)} [{line['rule']}] {line['text']}" + _events(line) for line in data["notes"]]
     return "\n".join(out) + "\n"
+
+
+def _mark(line: dict[str, Any]) -> str:
+    """'!' for what needs attention (warnings, ties, exclusions), '·' for information."""
+    return "·" if line["kind"] in ("note", "setting") else "!"
 
 
 def _events(line: dict[str, Any]) -> str:
@@ -68,7 +77,7 @@ def explain(data: dict[str, Any], fmt: str) -> str:
     for rule in data["rules_cited"]:
         out.append(f"  {rule['rule']}: {rule['summary']}")
         if rule.get("quote"):
-            out.append(f"      {rule.get('clause', '')} «{rule['quote']}» — {rule['document']}, {rule.get('issued', '')}")
+            out.append(f"      {rule.get('clause', '')} «{rule['quote']}» — {rule['document']}" + (f", {rule['issued']}" if rule.get('issued') else ""))
         if rule.get("interpretation"):
             out.append(f"      Interpretation: {rule['interpretation']}")
     out += ["", "Events behind these numbers:"]

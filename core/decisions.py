@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 
 @dataclass(frozen=True)
@@ -77,6 +77,7 @@ class Standings:
     province: str
     period: str
     blocks: list[BlockResult]
+    lines: list[Line] = field(default_factory=list)  # province-level notes (e.g. individual proposals)
 
     def find(self, unit: str) -> tuple[BlockResult, UnitResult] | None:
         for block in self.blocks:
@@ -132,12 +133,14 @@ class Place:
     rule: str
 
 
-def assign_awards(block: BlockResult, places: Sequence[Place], resolutions: Sequence[Any], tie_rule: str) -> None:
+def assign_awards(block: BlockResult, places: Sequence[Place], resolutions: Sequence[Any], tie_rule: str,
+                  among: Callable[[UnitResult], bool] = lambda unit: True) -> None:
     """Give the block's places to its ranked eligible units, best first.
 
     A conference resolution (`conference.resolved`) names a unit for an award and takes that
     place first. A group of tied units that does not fit in the places of one award is not
     broken: every member is `pending` for the first award it contests, until a resolution.
+    `among` narrows who may receive a place (e.g. only units rated excellent).
     """
     open_places = list(places)
     by_unit = {u.unit: u for u in block.units}
@@ -147,9 +150,9 @@ def assign_awards(block: BlockResult, places: Sequence[Place], resolutions: Sequ
         slot = next((p for p in open_places if p.award == resolution["award"]), None)
         if unit is None:
             continue
-        if not unit.eligible:
+        if not unit.eligible or not among(unit):
             block.lines.append(Line("warning", f"conference resolution for {resolution['award']} names {unit.unit}, which is "
-                                    f"excluded ({', '.join(unit.reasons)}): not applied", tie_rule, counted=False,
+                                    f"excluded ({', '.join(unit.reasons) or 'not a candidate for this award'}): not applied", tie_rule, counted=False,
                                     events=(resolution.position,)))
             continue
         if slot is None:
@@ -162,7 +165,7 @@ def assign_awards(block: BlockResult, places: Sequence[Place], resolutions: Sequ
         unit.lines.append(Line("award", "a recorded conference resolution overrides the computed proposal", tie_rule,
                                events=(resolution.position,)))
         settled.add(unit.unit)
-    ranked = [u for u in block.units if u.eligible and u.unit not in settled]
+    ranked = [u for u in block.units if u.eligible and among(u) and u.unit not in settled]
     index = 0
     while index < len(ranked) and open_places:
         group = [u for u in ranked if u.total == ranked[index].total]

@@ -28,7 +28,8 @@ def unit_json(result: UnitResult) -> dict[str, Any]:
 def standings_json(head: dict[str, Any], standings: Standings) -> dict[str, Any]:
     return {**head, "blocks": [
         {"block": b.block, "name": b.name, "units": [unit_json(u) for u in b.units],
-         "notes": [line.as_json() for line in b.lines]} for b in standings.blocks]}
+         "notes": [line.as_json() for line in b.lines]} for b in standings.blocks],
+        "notes": [line.as_json() for line in standings.lines]}
 
 
 def event_json(fact: Fact) -> dict[str, Any]:
@@ -52,7 +53,7 @@ def rules_cited(lines: list[Line], province: Province, rules: RuleSet, extra: li
             continue
         out.append({"rule": rule_id, "summary": rule.summary, "clause": rule.clause, "quote": rule.quote,
                     "interpretation": rule.interpretation, "document": rules.document,
-                    "issued": rules.issued.isoformat(), "version": rules.version})
+                    "issued": rules.issued.isoformat() if rules.dated else None, "version": rules.version})
     return out
 
 

@@ -56,6 +56,7 @@ class RuleSet:
     rules: dict[str, Rule]
     values: dict[str, Value]
     settings: dict[str, Value] = field(default_factory=dict)
+    dated: bool = True  # False when the source document carries no date of its own
 
     def in_force_on(self, day: date) -> bool:
         return self.in_force_from <= day and (self.in_force_to is None or day < self.in_force_to)
@@ -76,11 +77,12 @@ class RuleSet:
 
     @property
     def label(self) -> str:
-        return f"{self.document} ({self.issued.strftime('%d/%m/%Y')}), rule set {self.version}"
+        when = self.issued.strftime('%d/%m/%Y') if self.dated else "undated"
+        return f"{self.document} ({when}), rule set {self.version}"
 
     def as_json(self) -> dict[str, Any]:
         return {"province": self.province, "version": self.version, "document": self.document,
-                "issuer": self.issuer, "issued": self.issued.isoformat(),
+                "issuer": self.issuer, "issued": self.issued.isoformat() if self.dated else None,
                 "in_force_from": self.in_force_from.isoformat(),
                 "in_force_to": self.in_force_to.isoformat() if self.in_force_to else None}
 
@@ -135,7 +137,8 @@ def load_province(source: Traversable, version: str, demo: tuple[Traversable, ..
                 if item.rule not in rules:
                     raise RulesError(f"value {item.name!r} cites unknown rule {item.rule!r}")
             rulesets.append(RuleSet(key, v["version"], v["document"], v["title"], v["issuer"], v["issued"],
-                                    v["in_force_from"], v.get("in_force_to"), v.get("seed", ""), rules, values, settings))
+                                    v["in_force_from"], v.get("in_force_to"), v.get("seed", ""), rules, values, settings,
+                                    not v.get("undated", False)))
     except (KeyError, TypeError, tomllib.TOMLDecodeError) as exc:
         raise RulesError(f"{source}: malformed rule-set file ({type(exc).__name__}: {exc})") from None
     return Province(key, data["name"], version, tuple(rulesets), demo, demo_periods)
