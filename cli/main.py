@@ -250,8 +250,24 @@ def _decide(ctx: Context, province: str, period: str, as_of: str | None):
 
 
 def _standings(ctx: Context, province: str, rules, run):
+    if not ctx.plugins.implements(province, "thidua_standings"):
+        raise Usage(f"{province} selects candidates by criteria and ranks no blocks: use `thidua eligibility`")
+    return _plugin_call(ctx, province, "thidua_standings", rules, run)
+
+
+def _eligibility(ctx: Context, province: str, rules, run):
+    """The plugin's own eligibility, or, for a ranking province, its award proposals."""
+    from thidua.decisions import eligibility_from_standings
+    if ctx.plugins.implements(province, "thidua_eligibility"):
+        result = _plugin_call(ctx, province, "thidua_eligibility", rules, run)
+        if result is not None:
+            return result
+    return eligibility_from_standings(_standings(ctx, province, rules, run))
+
+
+def _plugin_call(ctx: Context, province: str, hook: str, rules, run):
     try:
-        return ctx.plugins.call(province, "thidua_standings", facts=run.facts, rules=rules)
+        return ctx.plugins.call(province, hook, facts=run.facts, rules=rules)
     except Exception as exc:
         raise click.ClickException(f"the {province} plugin failed: {type(exc).__name__}: {exc}") from exc
 
@@ -299,18 +315,45 @@ def explain_cmd(ctx: Context, province: str, period: str, unit: str | None, pers
       thidua explain --province laichau --period 2020 --unit LDLD_SIN_HO
     """
     from thidua.cli import views
-    from thidua.report import explain_unit_json
+    from thidua.report import explain_candidate_json, explain_unit_json
     if bool(unit) == bool(person):
         raise Usage("give exactly one of --unit or --person")
     rules, run, head = _decide(ctx, province, period, as_of)
-    if person:
-        raise Usage(f"the {province} plugin ranks units; explain a --unit (persons are explained by eligibility provinces)")
-    result = _standings(ctx, province, rules, run)
-    data = explain_unit_json(head, result, run.facts, unit, ctx.province(province), rules)
+    when = f" as of {head['as_of']}" if head["as_of"] else ""
+    if ctx.plugins.implements(province, "thidua_eligibility") or person:
+        kind, subject = ("person", person) if person else ("unit", unit)
+        data = explain_candidate_json(head, _eligibility(ctx, province, rules, run), run.facts, subject, kind,
+                                      ctx.province(province), rules)
+        if data is None:
+            raise Usage(f"--{kind} {subject!r}: no such candidate in {province} {period}{when}")
+        click.echo(views.explain_candidate(data, fmt), nl=False)
+        return
+    data = explain_unit_json(head, _standings(ctx, province, rules, run), run.facts, unit, ctx.province(province), rules)
     if data is None:
-        raise Usage(f"--unit {unit!r}: not a member of any block of {province} {period}"
-                    + (f" as of {head['as_of']}" if head["as_of"] else ""))
+        raise Usage(f"--unit {unit!r}: not a member of any block of {province} {period}{when}")
     click.echo(views.explain(data, fmt), nl=False)
+
+
+@cli.command("eligibility")
+@click.option("--province", required=True, help="Plugin key, e.g. hcm_q1.")
+@click.option("--period", required=True, help='A year "2020" or a phase "2015-2019".')
+@click.option("--as-of", "as_of", help="Moment of knowledge: ISO date/time (local) or @N (log position).")
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@pass_ctx
+def eligibility_cmd(ctx: Context, province: str, period: str, as_of: str | None, fmt: str) -> None:
+    """Candidates (units and persons) with the levels and objects they qualify for.
+
+    Listed by priority: eligible first, then the plan's preferred groups, the highest level first.
+
+    \b
+    Example:
+      thidua eligibility --province hcm_q1 --period 2015-2019
+      thidua explain --province hcm_q1 --period 2015-2019 --person NV_LAN
+    """
+    from thidua.cli import views
+    from thidua.report import eligibility_json
+    rules, run, head = _decide(ctx, province, period, as_of)
+    click.echo(views.eligibility(eligibility_json(head, _eligibility(ctx, province, rules, run)), fmt), nl=False)
 
 
 @cli.command("demo")
@@ -326,7 +369,7 @@ def demo_cmd(ctx: Context) -> None:
     """
     from thidua.cli import views
     from thidua.importer import import_events
-    from thidua.report import standings_json
+    from thidua.report import eligibility_json, standings_json
     for key in sorted(ctx.plugins.provinces):
         province = ctx.plugins.provinces[key]
         for demo in province.demo:
@@ -339,7 +382,10 @@ def demo_cmd(ctx: Context) -> None:
         for period in province.demo_periods:
             rules, run, head = _decide(ctx, key, period, None)
             click.echo()
-            click.echo(views.standings(standings_json(head, _standings(ctx, key, rules, run)), "table"), nl=False)
+            if ctx.plugins.implements(key, "thidua_standings"):
+                click.echo(views.standings(standings_json(head, _standings(ctx, key, rules, run)), "table"), nl=False)
+            else:
+                click.echo(views.eligibility(eligibility_json(head, _eligibility(ctx, key, rules, run)), "table"), nl=False)
 
 
 def main() -> None:

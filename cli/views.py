@@ -106,3 +106,52 @@ def _event_line(event: dict[str, Any]) -> str:
     skip = {"position", "type", "status", "recorded_at", "province", "period", "at", "note", "actor"}
     detail = " ".join(f"{k}={_plain(v)}" for k, v in event.items() if k not in skip)
     return f"  #{event['position']:<5} {event['at'][:16].replace('T', ' ')}  {event['type']:<20} [{event['status']}]  {detail}"
+
+
+def _levels(candidate: dict[str, Any]) -> str:
+    return "; ".join(f"{lv['level']}: {', '.join(str(o) for o in lv['objects'])}" for lv in candidate["levels"])
+
+
+def eligibility(data: dict[str, Any], fmt: str) -> str:
+    if fmt == "json":
+        return to_json(data) + "\n"
+    if fmt == "csv":
+        rows = []
+        for c in data["candidates"]:
+            for lv in c["levels"] or [None]:
+                rows.append((c["subject"], c["kind"], c["name"], c["eligible"], lv["level"] if lv else "",
+                             ";".join(str(o) for o in lv["objects"]) if lv else "", ";".join(lv["rules"]) if lv else "",
+                             ";".join(c["reasons"])))
+        return to_csv(["subject", "kind", "name", "eligible", "level", "objects", "rules", "reasons"], rows)
+    rows = [(i + 1, c["subject"], c["kind"], c["name"], "yes" if c["eligible"] else "no", _levels(c), ", ".join(c["reasons"]))
+            for i, c in enumerate(data["candidates"])]
+    out = [_title(data), "", table(["#", "subject", "kind", "name", "eligible", "levels: objects", "excluded by"], rows, right=[0])]
+    for line in data.get("notes", []):
+        out.append(f"  {_mark(line)} [{line['rule']}] {line['text']}" + _events(line))
+    return "\n".join(out) + "\n"
+
+
+def explain_candidate(data: dict[str, Any], fmt: str) -> str:
+    if fmt == "json":
+        return to_json(data) + "\n"
+    if fmt == "csv":
+        rows = [(line["kind"], line["rule"], "yes" if line["counted"] else "no", " ".join(str(p) for p in line["events"]), line["text"])
+                for line in data["lines"]]
+        return to_csv(["kind", "rule", "met", "events", "text"], rows)
+    state = ("eligible at " + _levels(data)) if data["eligible"] else "not eligible"
+    if data["reasons"]:
+        state += " · excluded by " + ", ".join(data["reasons"])
+    out = [_title(data), "", f"{data['name']} ({data['subject']}, {data['kind']}) · {state}", ""]
+    rows = [(line["kind"], line["rule"] or "", "yes" if line["counted"] else "no", " ".join(f"#{p}" for p in line["events"]), line["text"])
+            for line in data["lines"]]
+    out.append(table(["kind", "rule", "ok", "events", "what"], rows))
+    out += ["", "Rules cited:"]
+    for rule in data["rules_cited"]:
+        out.append(f"  {rule['rule']}: {rule['summary']}")
+        if rule.get("quote"):
+            out.append(f"      {rule.get('clause', '')} «{rule['quote']}» — {rule['document']}")
+        if rule.get("interpretation"):
+            out.append(f"      Interpretation: {rule['interpretation']}")
+    out += ["", "Events behind these conditions:"]
+    out += [_event_line(e) for e in data["events"]] or ["  (none)"]
+    return "\n".join(out) + "\n"

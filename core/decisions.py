@@ -190,3 +190,14 @@ def assign_awards(block: BlockResult, places: Sequence[Place], resolutions: Sequ
 
 def total_of(lines: Iterable[Line]) -> Decimal:
     return sum((line.points for line in lines if line.counted and line.points is not None and line.kind != "total"), Decimal(0))
+
+
+def eligibility_from_standings(standings: Standings) -> Eligibility:
+    """For a ranking province: each unit as a candidate, its award proposal as its one level."""
+    candidates = []
+    for block in standings.blocks:
+        for unit in block.units:
+            award_rules = [line.rule for line in unit.lines if line.kind in ("award", "tie") and line.rule]
+            levels = [Level(unit.award_status or "proposed", [unit.award], sorted(set(award_rules)))] if unit.award else []
+            candidates.append(Candidate(unit.unit, "unit", unit.name, unit.eligible, levels, list(unit.reasons), unit.lines))
+    return Eligibility(standings.province, standings.period, candidates, list(standings.lines))

@@ -37,7 +37,7 @@ def thidua_validate(fact, facts, rules):
 
 @hookspec(firstresult=True)
 def thidua_standings(facts, rules):
-    """Required. Project one period's facts into `thidua.decisions.Standings`: per block,
+    """Required of a province that ranks blocks (one of this and `thidua_eligibility`). Project one period's facts into `thidua.decisions.Standings`: per block,
     every member unit with its total, eligibility (and the rule ids that exclude it), rank
     and award proposal, and the `Line`s that explain each number. Superseded and retracted
     events are already resolved in `facts`: use `facts.current()` and `facts.counting()`.
@@ -47,10 +47,13 @@ def thidua_standings(facts, rules):
 
 @hookspec(firstresult=True)
 def thidua_eligibility(facts, rules):
-    """Optional. For provinces that select candidates by criteria rather than rank blocks:
-    return `thidua.decisions.Eligibility`, every unit and person with the levels and
-    objects they qualify for and the rules behind each. Return None if not applicable.
+    """Required of a province that selects candidates by criteria (one of this and
+    `thidua_standings`): return `thidua.decisions.Eligibility`, every unit and person with the
+    levels and objects they qualify for, the rules behind each, the rules that exclude them,
+    and `Line`s that show each condition met or missed. A ranking province may add it too;
+    without it, `thidua eligibility` reports each ranked unit's award proposal.
     """
 
 
-REQUIRED_HOOKS = ("thidua_province", "thidua_validate", "thidua_standings")
+REQUIRED_HOOKS = ("thidua_province", "thidua_validate")
+DECISION_HOOKS = ("thidua_standings", "thidua_eligibility")  # at least one

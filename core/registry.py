@@ -77,9 +77,11 @@ def adopt(plugins: Plugins, name: str, module: ModuleType | Any, distribution: s
         manager.check_pending()
     except pluggy.PluginValidationError as exc:
         faults.append(str(exc))
-    implemented = {impl for impl in hookspecs.REQUIRED_HOOKS
+    implemented = {impl for impl in hookspecs.REQUIRED_HOOKS + hookspecs.DECISION_HOOKS
                    if any(i.plugin is module for i in getattr(manager.hook, impl).get_hookimpls())}
     faults += [f"missing required hook {hook}" for hook in hookspecs.REQUIRED_HOOKS if hook not in implemented]
+    if not implemented & set(hookspecs.DECISION_HOOKS):
+        faults.append("missing required hook: one of " + " or ".join(hookspecs.DECISION_HOOKS))
     province = None
     if not faults:
         try:

@@ -72,6 +72,20 @@ def explain_unit_json(head: dict[str, Any], standings: Standings, facts: Facts, 
             "events": events, "other_events": history}
 
 
+def explain_candidate_json(head: dict[str, Any], eligibility: Eligibility, facts: Facts, subject: str, kind: str,
+                           province: Province, rules: RuleSet) -> dict[str, Any] | None:
+    found = next((c for c in eligibility.candidates if c.subject == subject and c.kind == kind), None)
+    if found is None:
+        return None
+    cited = sorted({p for line in found.lines for p in line.events})
+    events = [event_json(facts.by_position[p]) for p in cited if p in facts.by_position]
+    history = [event_json(f) for f in facts.concerning(**{kind: subject}) if f.position not in cited]
+    return {**head, "subject": subject, "kind": kind, "name": found.name, "eligible": found.eligible,
+            "levels": [{"level": lv.level, "objects": lv.objects, "rules": lv.rules} for lv in found.levels],
+            "reasons": found.reasons, "lines": [line.as_json() for line in found.lines],
+            "rules_cited": rules_cited(found.lines, province, rules, found.reasons), "events": events, "other_events": history}
+
+
 def eligibility_json(head: dict[str, Any], eligibility: Eligibility) -> dict[str, Any]:
     return {**head, "candidates": [
         {"subject": c.subject, "kind": c.kind, "name": c.name, "eligible": c.eligible,

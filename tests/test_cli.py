@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-COMMANDS = ["import", "log", "verify", "plugins", "standings", "explain", "demo"]
+COMMANDS = ["import", "log", "verify", "plugins", "standings", "eligibility", "explain", "demo"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)

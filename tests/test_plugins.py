@@ -82,7 +82,7 @@ def test_a_missing_required_hook_is_refused(thidua, broken):
     def thidua_province(): return dataclasses.replace(PROVINCE, key="lazy")
     """)
     out = thidua("plugins").out
-    assert "plugin 'lazy': refused: missing required hook thidua_validate; missing required hook thidua_standings" in out
+    assert "plugin 'lazy': refused: missing required hook thidua_validate; missing required hook: one of thidua_standings or thidua_eligibility" in out
 
 
 def test_two_plugins_claiming_one_key_are_refused(thidua, broken):
