@@ -27,10 +27,6 @@ class Usage(click.ClickException):
     exit_code = 2
 
 
-def fail_usage(message: str) -> None:
-    raise Usage(message)
-
-
 class Context:
     """What every command shares: the store URL and, once loaded, the store and the plugins."""
 

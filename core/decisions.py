@@ -188,9 +188,6 @@ def assign_awards(block: BlockResult, places: Sequence[Place], resolutions: Sequ
         index += len(group)
 
 
-def total_of(lines: Iterable[Line]) -> Decimal:
-    return sum((line.points for line in lines if line.counted and line.points is not None and line.kind != "total"), Decimal(0))
-
 
 def eligibility_from_standings(standings: Standings) -> Eligibility:
     """For a ranking province: each unit as a candidate, its award proposal as its one level."""

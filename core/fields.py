@@ -9,7 +9,7 @@ Decimals are stored as canonical strings ("8.5") so the hash never sees a binary
 from __future__ import annotations
 
 import unicodedata
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from thidua.clock import parse_day, parse_moment, local_iso

@@ -16,7 +16,7 @@ from typing import Any
 from thidua import checks
 from thidua.chain import canonical_bytes
 from thidua.decisions import Problem
-from thidua.events import ENVELOPE_OPTIONAL, ENVELOPE_REQUIRED, EVENT_TYPES, STORE_KEYS
+from thidua.events import ENVELOPE_REQUIRED, EVENT_TYPES, STORE_KEYS
 from thidua.facts import Fact, Facts, live_record
 from thidua.fields import Invalid
 from thidua.registry import Plugins

@@ -40,7 +40,7 @@ def event_json(fact: Fact) -> dict[str, Any]:
             "recorded_at": fact.recorded_at.isoformat() if fact.recorded_at else None, **record}
 
 
-def rules_cited(lines: list[Line], province: Province, rules: RuleSet, extra: list[str] = ()) -> list[dict[str, Any]]:
+def rules_cited(lines: list[Line], rules: RuleSet, extra: list[str] = ()) -> list[dict[str, Any]]:
     ids = []
     for rule_id in [line.rule for line in lines] + list(extra):
         if rule_id and rule_id not in ids:
@@ -68,7 +68,7 @@ def explain_unit_json(head: dict[str, Any], standings: Standings, facts: Facts, 
     history = [event_json(f) for f in facts.concerning(unit=unit) if f.position not in cited]
     return {**head, "subject": unit, "kind": "unit", "block": block.block, "block_name": block.name,
             **unit_json(result), "lines": [line.as_json() for line in result.lines],
-            "rules_cited": rules_cited(result.lines, province, rules, result.reasons),
+            "rules_cited": rules_cited(result.lines, rules, result.reasons),
             "events": events, "other_events": history}
 
 
@@ -83,7 +83,7 @@ def explain_candidate_json(head: dict[str, Any], eligibility: Eligibility, facts
     return {**head, "subject": subject, "kind": kind, "name": found.name, "eligible": found.eligible,
             "levels": [{"level": lv.level, "objects": lv.objects, "rules": lv.rules} for lv in found.levels],
             "reasons": found.reasons, "lines": [line.as_json() for line in found.lines],
-            "rules_cited": rules_cited(found.lines, province, rules, found.reasons), "events": events, "other_events": history}
+            "rules_cited": rules_cited(found.lines, rules, found.reasons), "events": events, "other_events": history}
 
 
 def eligibility_json(head: dict[str, Any], eligibility: Eligibility) -> dict[str, Any]:

@@ -75,10 +75,6 @@ class RuleSet:
             return parse_moment(text)
         return parse_moment(f"{year}-{text}").astimezone(LOCAL)
 
-    @property
-    def label(self) -> str:
-        when = self.issued.strftime('%d/%m/%Y') if self.dated else "undated"
-        return f"{self.document} ({when}), rule set {self.version}"
 
     def as_json(self) -> dict[str, Any]:
         return {"province": self.province, "version": self.version, "document": self.document,
@@ -107,12 +103,6 @@ class Province:
         versions = "; ".join(f"{r.version} from {r.in_force_from}" + (f" to {r.in_force_to}" if r.in_force_to else "")
                              for r in self.rulesets) or "none"
         raise RulesError(f"no rule set of {self.key} is in force for period {period} (versions: {versions})")
-
-    def rule(self, rule_id: str) -> tuple[RuleSet, Rule] | None:
-        for ruleset in reversed(self.rulesets):
-            if rule_id in ruleset.rules:
-                return ruleset, ruleset.rules[rule_id]
-        return None
 
 
 def _decimalise(value: Any) -> Any:

@@ -14,7 +14,7 @@ COMMANDS = ["import", "log", "verify", "plugins", "standings", "eligibility", "e
 def test_every_command_has_help_with_an_example(thidua, command):
     result = thidua(command, "--help")
     assert result.code == 0
-    assert "Example:" in result.out and f"thidua " in result.out
+    assert "Example:" in result.out and "thidua " in result.out
 
 
 def test_wrong_usage_exits_2(thidua):
