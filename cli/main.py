@@ -147,7 +147,7 @@ def log_cmd(ctx: Context, province: str | None, period: str | None, event_type: 
     """
     from thidua.cli.render import jsonl, table
     from thidua.clock import fmt_local
-    from thidua.events import EVENT_TYPES
+    from thidua.report import export_json
     rows = []
     for stored in ctx.store.read(start=since):
         r = stored.record
@@ -157,10 +157,7 @@ def log_cmd(ctx: Context, province: str | None, period: str | None, event_type: 
         if subject and subject not in _subjects(r):
             continue
         if fmt == "jsonl":
-            fields = EVENT_TYPES[stored.type].fields()
-            wire = {"type": stored.type, **{k: fields[k].wire(fields[k].load(v)) for k, v in r.items()},
-                    "position": stored.position, "recorded_at": stored.recorded_iso, "hash": stored.hash}
-            click.echo(jsonl(wire))
+            click.echo(jsonl(export_json(stored)))
         else:
             rows.append((stored.position, fmt_local(stored.recorded_at), stored.hash[:12], stored.type,
                          r["province"], r["period"], r["at"][:16].replace("T", " "), _summary(r)))
@@ -185,22 +182,6 @@ def _summary(record: dict[str, Any]) -> str:
         parts.append(f"{key}={text}")
     summary = " ".join(parts)
     return summary if len(summary) <= 70 else summary[:69] + "…"
-
-
-@cli.command("verify")
-@pass_ctx
-def verify_cmd(ctx: Context) -> None:
-    """Recompute the hash chain; exit 3 naming the first bad position.
-
-    \b
-    Example:
-      thidua verify
-    """
-    from thidua.verify import Breach, verify_chain
-    result = verify_chain(ctx.store)
-    if isinstance(result, Breach):
-        raise Integrity(f"integrity failure at position {result.position}: {result.reason}")
-    click.echo(f"ok: {result.count} events, chain intact, head hash {result.head_hash}")
 
 
 @cli.command("plugins")
@@ -233,39 +214,27 @@ def plugins_cmd(ctx: Context, fmt: str) -> None:
         click.echo(f"refused: {line}")
 
 
-def _decide(ctx: Context, province: str, period: str, as_of: str | None):
+def _decider(ctx: Context, province: str, period: str, as_of: str | None):
+    """Replay the log for one province and period as of a moment, ready to decide."""
+    from thidua.decide import Decider
     from thidua.replay import AsOfError, parse_as_of, replay
-    from thidua.report import header
     rules = ctx.ruleset(province, period)
     try:
         moment = parse_as_of(as_of)
     except AsOfError as exc:
         raise Usage(str(exc)) from None
-    run = replay(ctx.store, province, period, moment)
-    return rules, run, header(ctx.province(province), rules, period, moment, run)
+    return Decider(ctx.plugins, province, rules, replay(ctx.store, province, period, moment), moment)
 
 
-def _standings(ctx: Context, province: str, rules, run):
-    if not ctx.plugins.implements(province, "thidua_standings"):
-        raise Usage(f"{province} selects candidates by criteria and ranks no blocks: use `thidua eligibility`")
-    return _plugin_call(ctx, province, "thidua_standings", rules, run)
-
-
-def _eligibility(ctx: Context, province: str, rules, run):
-    """The plugin's own eligibility, or, for a ranking province, its award proposals."""
-    from thidua.decisions import eligibility_from_standings
-    if ctx.plugins.implements(province, "thidua_eligibility"):
-        result = _plugin_call(ctx, province, "thidua_eligibility", rules, run)
-        if result is not None:
-            return result
-    return eligibility_from_standings(_standings(ctx, province, rules, run))
-
-
-def _plugin_call(ctx: Context, province: str, hook: str, rules, run):
+def _document(decider, what: str, **subject: str):
+    """A decision document; a plugin's failure or the wrong kind of province as one clear line."""
+    from thidua.decide import NotRanking, PluginFailed
     try:
-        return ctx.plugins.call(province, hook, facts=run.facts, rules=rules)
-    except Exception as exc:
-        raise click.ClickException(f"the {province} plugin failed: {type(exc).__name__}: {exc}") from exc
+        return getattr(decider, f"{what}_json")(**subject)
+    except NotRanking as exc:
+        raise Usage(str(exc)) from None
+    except PluginFailed as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @cli.command("standings")
@@ -284,14 +253,12 @@ def standings_cmd(ctx: Context, province: str, period: str, block: str | None, a
       thidua standings --province laichau --period 2020 --as-of 2020-12-20 --format json
     """
     from thidua.cli import views
-    from thidua.report import standings_json
-    rules, run, head = _decide(ctx, province, period, as_of)
-    result = _standings(ctx, province, rules, run)
+    data = _document(_decider(ctx, province, period, as_of), "standings")
     if block:
-        result.blocks = [b for b in result.blocks if b.block == block]
-        if not result.blocks:
+        data["blocks"] = [b for b in data["blocks"] if b["block"] == block]
+        if not data["blocks"]:
             raise Usage(f"--block {block!r}: no such block in {province} {period}")
-    click.echo(views.standings(standings_json(head, result), fmt), nl=False)
+    click.echo(views.standings(data, fmt), nl=False)
 
 
 @cli.command("explain")
@@ -311,23 +278,17 @@ def explain_cmd(ctx: Context, province: str, period: str, unit: str | None, pers
       thidua explain --province laichau --period 2020 --unit LDLD_SIN_HO
     """
     from thidua.cli import views
-    from thidua.report import explain_candidate_json, explain_unit_json
     if bool(unit) == bool(person):
         raise Usage("give exactly one of --unit or --person")
-    rules, run, head = _decide(ctx, province, period, as_of)
-    when = f" as of {head['as_of']}" if head["as_of"] else ""
-    if ctx.plugins.implements(province, "thidua_eligibility") or person:
-        kind, subject = ("person", person) if person else ("unit", unit)
-        data = explain_candidate_json(head, _eligibility(ctx, province, rules, run), run.facts, subject, kind,
-                                      ctx.province(province), rules)
-        if data is None:
-            raise Usage(f"--{kind} {subject!r}: no such candidate in {province} {period}{when}")
-        click.echo(views.explain_candidate(data, fmt), nl=False)
-        return
-    data = explain_unit_json(head, _standings(ctx, province, rules, run), run.facts, unit, ctx.province(province), rules)
+    decider = _decider(ctx, province, period, as_of)
+    when = f" as of {decider.head['as_of']}" if decider.head["as_of"] else ""
+    candidate = decider.selects or person
+    data = _document(decider, "explain", unit=unit, person=person)
     if data is None:
-        raise Usage(f"--unit {unit!r}: not a member of any block of {province} {period}{when}")
-    click.echo(views.explain(data, fmt), nl=False)
+        kind, subject = ("person", person) if person else ("unit", unit)
+        what = "no such candidate in" if candidate else "not a member of any block of"
+        raise Usage(f"--{kind} {subject!r}: {what} {province} {period}{when}")
+    click.echo((views.explain_candidate if candidate else views.explain)(data, fmt), nl=False)
 
 
 @cli.command("eligibility")
@@ -347,9 +308,7 @@ def eligibility_cmd(ctx: Context, province: str, period: str, as_of: str | None,
       thidua explain --province hcm_q1 --period 2015-2019 --person NV_LAN
     """
     from thidua.cli import views
-    from thidua.report import eligibility_json
-    rules, run, head = _decide(ctx, province, period, as_of)
-    click.echo(views.eligibility(eligibility_json(head, _eligibility(ctx, province, rules, run)), fmt), nl=False)
+    click.echo(views.eligibility(_document(_decider(ctx, province, period, as_of), "eligibility"), fmt), nl=False)
 
 
 @cli.command("demo")
@@ -365,7 +324,6 @@ def demo_cmd(ctx: Context) -> None:
     """
     from thidua.cli import views
     from thidua.importer import import_events
-    from thidua.report import eligibility_json, standings_json
     for key in sorted(ctx.plugins.provinces):
         province = ctx.plugins.provinces[key]
         for demo in province.demo:
@@ -376,12 +334,15 @@ def demo_cmd(ctx: Context) -> None:
                 raise BadInput(f"the demo data of {key} is invalid; nothing was appended")
             click.echo(f"{key}: {demo.name}: appended {len(outcome.appended)}, skipped {outcome.skipped}")
         for period in province.demo_periods:
-            rules, run, head = _decide(ctx, key, period, None)
+            decider = _decider(ctx, key, period, None)
             click.echo()
-            if ctx.plugins.implements(key, "thidua_standings"):
-                click.echo(views.standings(standings_json(head, _standings(ctx, key, rules, run)), "table"), nl=False)
+            if decider.ranks:
+                click.echo(views.standings(_document(decider, "standings"), "table"), nl=False)
             else:
-                click.echo(views.eligibility(eligibility_json(head, _eligibility(ctx, key, rules, run)), "table"), nl=False)
+                click.echo(views.eligibility(_document(decider, "eligibility"), "table"), nl=False)
+
+
+from thidua.cli import audit  # noqa: E402,F401  (registers diff, rules, keygen, checkpoint, verify, bundle)
 
 
 def main() -> None:
@@ -389,4 +350,6 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    # `python -m thidua.cli.main`: run the importable module, where every command is registered.
+    from thidua.cli.main import main as _main
+    _main()

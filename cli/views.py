@@ -155,3 +155,76 @@ def explain_candidate(data: dict[str, Any], fmt: str) -> str:
     out += ["", "Events behind these conditions:"]
     out += [_event_line(e) for e in data["events"]] or ["  (none)"]
     return "\n".join(out) + "\n"
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, bool) or value is None:
+        return {True: "yes", False: "no", None: "–"}[value]
+    if isinstance(value, Decimal):
+        return num(value)
+    if isinstance(value, list):
+        return ", ".join(_value(v) for v in value) if value else "none"
+    return str(value)
+
+
+def diff(data: dict[str, Any], fmt: str) -> str:
+    if fmt == "json":
+        return to_json(data) + "\n"
+    side = lambda s: f"{s['as_of'] or 'now'} (position {s['position']}, {s['head_hash'][:12]})"  # noqa: E731
+    out = [f"{data['province_name']} ({data['province']}) · period {data['period']} · rule set {data['rules']['version']}",
+           f"from {side(data['from'])} to {side(data['to'])}: {data['events_between']} event(s) of this period recorded in between"]
+    groups = [(f"{b['name']} ({b['block']})", b["changes"]) for b in data.get("blocks", [])]
+    if "candidates" in data:
+        groups = [("Candidates", data["candidates"])] if data["candidates"] else []
+    if not groups:
+        out.append("no decision changed")
+    for title, changes in groups:
+        out += ["", title]
+        for change in changes:
+            subject = change.get("unit") or change["subject"]
+            moved = "; ".join(f"{k} {_value(a)} → {_value(b)}" for k, (a, b) in change["changed"].items())
+            out.append(f"  {subject} ({change['name']}): {moved}")
+            for label, events in (("because of", change["events"]), ("context", change["context"])):
+                for event in events:
+                    out.append(f"      {label} #{event['position']} {event['type']} at {event['at'][:16].replace('T', ' ')}: "
+                               + _event_summary(event))
+    return "\n".join(out) + "\n"
+
+
+def _event_summary(event: dict[str, Any]) -> str:
+    skip = {"position", "type", "status", "recorded_at", "province", "period", "at", "id"}
+    return " ".join(f"{k}={_value(v) if not isinstance(v, (dict, list)) or isinstance(v, list) and all(isinstance(i, str) for i in v) else '…'}"
+                    for k, v in event.items() if k not in skip)
+
+
+def rules_list(entries: list[dict[str, Any]], fmt: str) -> str:
+    if fmt == "json":
+        return to_json({"rules": entries}) + "\n"
+    rows = [(e["rule"], e["version"], f"{e['in_force_from']} → {e['in_force_to'] or 'in force'}", e["clause"], e["summary"])
+            for e in entries]
+    return table(["rule", "version", "in force", "clause", "summary"], rows) + "\n"
+
+
+def rules_show(entries: list[dict[str, Any]], fmt: str) -> str:
+    if fmt == "json":
+        return to_json({"rules": entries}) + "\n"
+    out = []
+    for e in entries:
+        issued = e["issued"] or "undated"
+        out += [f"{e['rule']} — {e['province_name']} ({e['province']}), rule set {e['version']}, in force "
+                f"{e['in_force_from']} → {e['in_force_to'] or 'in force'}",
+                f"  document: {e['document']} ({issued}), {e['issuer']}",
+                f"            {e['title']}",
+                f"  clause:   {e['clause'] or '–'}",
+                f"  rule:     {e['summary']}",
+                f"  text:     «{e['quote']}»"]
+        for v in e["values"]:
+            out.append(f"  value:    {v['name']} = {_value(v['value']) if not isinstance(v['value'], dict) else to_json(v['value'])}"
+                       + (f" ({v['summary']})" if v["summary"] else ""))
+        if e["interpretation"]:
+            out.append(f"  interpretation: {e['interpretation']}")
+        for s in e["settings"]:
+            out.append(f"  setting:  {s['name']} (default {_value(s['default'])}), changed by a setting.changed event"
+                       + (f": {s['summary']}" if s["summary"] else ""))
+        out.append("")
+    return "\n".join(out)

@@ -10,10 +10,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Iterable
 
 from thidua.clock import end_of_day, local_iso, parse_day, parse_moment
 from thidua.facts import Fact, Facts
-from thidua.store import Store
+from thidua.chain import GENESIS
+from thidua.store import Store, Stored
 
 
 class AsOfError(ValueError):
@@ -64,10 +66,17 @@ class Replay:
 
 
 def replay(store: Store, province: str, period: str, as_of: AsOf = AsOf()) -> Replay:
+    return replay_events(store.read(stop=as_of.position), province, period, as_of)
+
+
+def replay_events(events: Iterable[Stored], province: str, period: str, as_of: AsOf = AsOf()) -> Replay:
+    """Fold stored events (in log order) into one province-period's facts as of a moment.
+
+    The position and head hash are those of the last event of *any* province at or before
+    the moment: the log prefix the decisions reflect."""
     facts = Facts(province, period)
-    last_position, last_hash = 0, "0" * 64
-    stop = as_of.position
-    for stored in store.read(stop=stop):
+    last_position, last_hash = 0, GENESIS
+    for stored in events:
         if not as_of.includes(stored.position, stored.recorded_at):
             continue
         last_position, last_hash = stored.position, stored.hash

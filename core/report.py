@@ -10,6 +10,7 @@ from thidua.events import EVENT_TYPES
 from thidua.facts import Fact, Facts
 from thidua.replay import AsOf, Replay
 from thidua.rules import Province, RuleSet
+from thidua.store import Stored
 
 
 def header(province: Province, rules: RuleSet, period: str, as_of: AsOf, run: Replay) -> dict[str, Any]:
@@ -30,6 +31,14 @@ def standings_json(head: dict[str, Any], standings: Standings) -> dict[str, Any]
         {"block": b.block, "name": b.name, "units": [unit_json(u) for u in b.units],
          "notes": [line.as_json() for line in b.lines]} for b in standings.blocks],
         "notes": [line.as_json() for line in standings.lines]}
+
+
+def export_json(stored: Stored) -> dict[str, Any]:
+    """A stored event in the public event format plus its store keys: `thidua log --format jsonl`,
+    which `thidua import` takes back unchanged."""
+    fields = EVENT_TYPES[stored.type].fields()
+    return {"type": stored.type, **{k: fields[k].wire(fields[k].load(v)) for k, v in stored.record.items()},
+            "position": stored.position, "recorded_at": stored.recorded_iso, "hash": stored.hash}
 
 
 def event_json(fact: Fact) -> dict[str, Any]:

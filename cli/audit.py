@@ -1,0 +1,227 @@
+"""The auditor's commands: verify (chain, checkpoint, bundle), keygen, checkpoint, bundle, diff,
+and the rule catalogue. Registered on the `thidua` group by cli/main.py."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from thidua.cli.main import BadInput, Context, Integrity, Usage, _decider, _document, cli, pass_ctx
+
+KEY = click.Path(dir_okay=False, path_type=Path)
+
+
+@cli.command("verify")
+@click.option("--checkpoint", "checkpoint_file", type=KEY, help="A signed checkpoint the log must still extend.")
+@click.option("--pubkey", type=KEY, help="The public key the checkpoint or bundle must be signed with.")
+@click.option("--bundle", type=KEY, help="Verify an audit bundle instead of the store (needs no database).")
+@pass_ctx
+def verify_cmd(ctx: Context, checkpoint_file: Path | None, pubkey: Path | None, bundle: Path | None) -> None:
+    """Recompute the hash chain; exit 3 naming the first bad position.
+
+    With --checkpoint, also prove the log still extends the exact prefix the checkpoint signed
+    (this catches a history rewritten *and re-hashed*). With --bundle, recompute the bundle's
+    chain to its signed head and replay every decision in it from the bundle alone.
+
+    \b
+    Example:
+      thidua verify
+      thidua verify --checkpoint cp-2020-12-20.json --pubkey operator.key.pub
+      thidua verify --bundle laichau-2020.zip --pubkey operator.key.pub
+    """
+    from thidua import checkpoint
+    from thidua.verify import Breach, verify_chain
+    if bundle is not None:
+        if checkpoint_file is not None:
+            raise Usage("give --bundle or --checkpoint, not both")
+        return _verify_bundle(ctx, bundle, pubkey)
+    pinned, signed = None, None
+    if checkpoint_file is not None:
+        if pubkey is None:
+            raise Usage("--checkpoint needs --pubkey: the key you trust to have signed it")
+        try:
+            signed = checkpoint.check(checkpoint.read(_read(checkpoint_file), str(checkpoint_file)), pubkey)
+        except checkpoint.CheckpointError as exc:
+            raise BadInput(str(exc)) from None
+        except checkpoint.ForgedCheckpoint as exc:
+            raise Integrity(f"{checkpoint_file}: {exc}") from None
+        pinned = (signed.position, signed.head_hash)
+    result = verify_chain(ctx.store, pinned)
+    if isinstance(result, Breach):
+        raise Integrity(f"integrity failure at position {result.position}: {result.reason}")
+    click.echo(f"ok: {result.count} events, chain intact, head hash {result.head_hash}")
+    if signed is not None:
+        click.echo(f"ok: the log extends the checkpoint of {signed.time} (position {signed.position}, "
+                   f"hash {signed.head_hash[:16]}…), signed by {signed.signer}")
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise BadInput(f"cannot read {path}: {exc.strerror}") from None
+
+
+def _verify_bundle(ctx: Context, path: Path, pubkey: Path | None) -> None:
+    from thidua.bundle import BundleBreach, BundleError, verify_bundle
+    from thidua.checkpoint import CheckpointError
+    try:
+        result = verify_bundle(path, ctx.plugins, pubkey)
+    except (BundleError, CheckpointError) as exc:
+        raise BadInput(str(exc)) from None
+    except BundleBreach as exc:
+        raise Integrity(f"bundle {path.name}: {exc}") from None
+    click.echo(f"ok: {result.province} {result.period}: chain of {result.position} events recomputed to the signed head "
+               f"{result.head_hash[:16]}… ({result.events} of the period, {result.digests} as digests), signed by {result.signer}")
+    click.echo(f"ok: {result.documents} decision documents reproduced byte for byte from the bundle's events")
+    if pubkey is None:
+        click.echo("note: no --pubkey given: the signature was checked against the key inside the bundle only", err=True)
+
+
+@cli.command("keygen")
+@click.argument("keyfile", type=KEY)
+def keygen_cmd(keyfile: Path) -> None:
+    """Make an Ed25519 key pair for checkpoints: KEYFILE (private, owner-only) and KEYFILE.pub.
+
+    \b
+    Example:
+      thidua keygen operator.key
+    """
+    from thidua.checkpoint import CheckpointError, keygen
+    try:
+        public = keygen(keyfile)
+    except CheckpointError as exc:
+        raise BadInput(str(exc)) from None
+    except OSError as exc:
+        raise BadInput(f"cannot write {keyfile}: {exc.strerror}") from None
+    click.echo(f"private key: {keyfile} (keep it secret)\npublic key:  {public} (give it to auditors)")
+
+
+@cli.command("checkpoint")
+@click.option("--key", "key", type=KEY, required=True, help="The private key from `thidua keygen`.")
+@pass_ctx
+def checkpoint_cmd(ctx: Context, key: Path) -> None:
+    """Print a signed statement of the log's current position, head hash and time (JSON).
+
+    \b
+    Example:
+      thidua checkpoint --key operator.key > cp-2020-12-20.json
+    """
+    from thidua import checkpoint
+    from thidua.cli.render import to_json
+    position, head_hash = ctx.store.head()
+    try:
+        click.echo(to_json(checkpoint.sign(key, position, head_hash)))
+    except checkpoint.CheckpointError as exc:
+        raise BadInput(str(exc)) from None
+
+
+@cli.command("bundle")
+@click.option("--province", required=True)
+@click.option("--period", required=True)
+@click.option("--key", "key", type=KEY, required=True, help="The private key that signs the bundle's checkpoint.")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@pass_ctx
+def bundle_cmd(ctx: Context, province: str, period: str, key: Path, out: Path) -> None:
+    """Write an audit bundle (zip): the period's events, a signed checkpoint, the decisions and
+    an explain for every subject. `thidua verify --bundle` checks it without the database.
+
+    \b
+    Example:
+      thidua bundle --province laichau --period 2020 --key operator.key laichau-2020.zip
+    """
+    from thidua.bundle import write_bundle
+    from thidua.checkpoint import CheckpointError
+    from thidua.decide import PluginFailed
+    ctx.ruleset(province, period)
+    if out.exists():
+        raise BadInput(f"{out} exists: refusing to overwrite")
+    try:
+        manifest = write_bundle(ctx.store, ctx.plugins, province, period, key, out)
+    except CheckpointError as exc:
+        raise BadInput(str(exc)) from None
+    except PluginFailed as exc:
+        raise click.ClickException(str(exc)) from exc
+    except OSError as exc:
+        raise BadInput(f"cannot write {out}: {exc.strerror}") from None
+    click.echo(f"wrote {out}: {manifest['events']} events of {province} {period}, {len(manifest['files'])} files, "
+               f"signed at position {manifest['position']} (head {manifest['head_hash'][:16]}…)")
+
+
+@cli.command("diff")
+@click.option("--province", required=True)
+@click.option("--period", required=True)
+@click.option("--from", "start", required=True, help="Earlier moment: ISO date/time (local) or @N.")
+@click.option("--to", "end", required=True, help="Later moment: ISO date/time (local) or @N.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@pass_ctx
+def diff_cmd(ctx: Context, province: str, period: str, start: str, end: str, fmt: str) -> None:
+    """What changed in the standings (or eligibility) between two moments, and the events that
+    changed it: per block, every unit whose total, rank, eligibility or award moved.
+
+    \b
+    Example:
+      thidua diff --province laichau --period 2020 --from 2020-12-10 --to 2020-12-20
+    """
+    from thidua.cli import views
+    from thidua.diff import compute
+    before, after = _decider(ctx, province, period, start), _decider(ctx, province, period, end)
+    if before.run.position > after.run.position:
+        raise Usage(f"--from {start} reaches log position {before.run.position}, later than --to {end} "
+                    f"(position {after.run.position}): swap them")
+    _document(before, "eligibility"), _document(after, "eligibility")  # a plugin failure as one line
+    click.echo(views.diff(compute(before, after), fmt), nl=False)
+
+
+@cli.group("rules")
+def rules_group() -> None:
+    """The rule catalogue: every rule id outputs cite, with its document and sentence."""
+
+
+@rules_group.command("list")
+@click.option("--province", required=True)
+@click.option("--period", help="Only the rule set in force for this period.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@pass_ctx
+def rules_list_cmd(ctx: Context, province: str, period: str | None, fmt: str) -> None:
+    """Every rule of a province: id, version, clause and summary.
+
+    \b
+    Example:
+      thidua rules list --province laocai --period 2021
+    """
+    from thidua import catalogue
+    from thidua.cli import views
+    if period:
+        ctx.ruleset(province, period)
+    click.echo(views.rules_list(catalogue.listing(ctx.province(province), period), fmt), nl=False)
+
+
+@rules_group.command("show")
+@click.argument("rule_id")
+@click.option("--province", help="Only this province (ids are unique across the built-ins).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@pass_ctx
+def rules_show_cmd(ctx: Context, rule_id: str, province: str | None, fmt: str) -> None:
+    """One rule: document, clause, the sentence it rests on, its values and interpretation,
+    in every rule-set version that holds it.
+
+    \b
+    Example:
+      thidua rules show LCA-DED-3
+    """
+    import difflib
+
+    from thidua import catalogue
+    from thidua.cli import views
+    if province:
+        ctx.province(province)
+    found = catalogue.lookup(ctx.plugins, rule_id, province)
+    if not found:
+        known = [r["rule"] for key in ([province] if province else sorted(ctx.plugins.provinces))
+                 for r in catalogue.listing(ctx.province(key))]
+        near = difflib.get_close_matches(rule_id, known, n=1)
+        raise Usage(f"no rule {rule_id!r}" + (f" in {province}" if province else "") + (f" (did you mean {near[0]!r}?)" if near else ""))
+    click.echo(views.rules_show(found, fmt), nl=False)
+
