@@ -342,7 +342,7 @@ def demo_cmd(ctx: Context) -> None:
                 click.echo(views.eligibility(_document(decider, "eligibility"), "table"), nl=False)
 
 
-from thidua.cli import audit  # noqa: E402,F401  (registers diff, rules, keygen, checkpoint, verify, bundle)
+from thidua.cli import audit, kit  # noqa: E402,F401  (register verify, keygen, checkpoint, bundle, diff, rules; plugin)
 
 
 def main() -> None:

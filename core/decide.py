@@ -58,9 +58,14 @@ class Decider:
 
     def _call(self, hook: str) -> Any:
         try:
-            return self.plugins.call(self.key, hook, facts=self.run.facts, rules=self.rules)
+            result = self.plugins.call(self.key, hook, facts=self.run.facts, rules=self.rules)
         except Exception as exc:
             raise PluginFailed(f"the {self.key} plugin failed: {type(exc).__name__}: {exc}") from exc
+        unknown = sorted(cited(result) - set(self.rules.rules)) if result is not None else []
+        if unknown:
+            raise PluginFailed(f"the {self.key} plugin cited rule id(s) not in rule set {self.rules.version}: "
+                               f"{', '.join(unknown)}: a decision must rest on a rule the catalogue can show")
+        return result
 
     # -- documents -----------------------------------------------------------------------
     def standings_json(self) -> dict[str, Any]:
@@ -91,3 +96,21 @@ class Decider:
         for kind, subject in self.subjects():
             out[f"explain/{kind}-{subject}.json"] = self.explain_json(**{kind: subject})
         return out
+
+
+def cited(result: Standings | Eligibility) -> set[str]:
+    """Every rule id a plugin's decisions cite: lines, exclusion reasons, levels."""
+    lines = list(result.lines)
+    ids: set[str] = set()
+    if isinstance(result, Standings):
+        for block in result.blocks:
+            lines += block.lines
+            for unit in block.units:
+                lines += unit.lines
+                ids.update(unit.reasons)
+    else:
+        for candidate in result.candidates:
+            lines += candidate.lines
+            ids.update(candidate.reasons)
+            ids.update(rule for level in candidate.levels for rule in level.rules)
+    return ids | {line.rule for line in lines if line.rule}

@@ -7,7 +7,9 @@ refused with a message naming it and the fault; the other provinces keep working
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from importlib.metadata import entry_points
 from types import ModuleType
 from typing import Any
@@ -93,6 +95,8 @@ def adopt(plugins: Plugins, name: str, module: ModuleType | Any, distribution: s
             faults.append("thidua_province() must return a thidua.rules.Province")
         elif province is not None and province.key in plugins.provinces:
             faults.append(f"claims province key {province.key!r}, which {plugins.distributions[province.key] or 'another plugin'} already has")
+        elif province is not None and (unknown := uncatalogued_rules(module, province)):
+            faults.append(f"cites rule id(s) that none of its rule sets has: {', '.join(unknown)}")
     if faults:
         manager.unregister(module)
         plugins.refused.append(f"plugin {name!r}: refused: " + "; ".join(faults))
@@ -100,6 +104,27 @@ def adopt(plugins: Plugins, name: str, module: ModuleType | Any, distribution: s
     plugins.provinces[province.key] = province
     plugins.modules[province.key] = module
     plugins.distributions[province.key] = distribution
+
+
+RULE_ID = re.compile(r"""["']([A-Z][A-Z0-9]*-[A-Z]+-[A-Z0-9]+)["']""")
+
+
+def uncatalogued_rules(module: Any, province: Province) -> list[str]:
+    """Rule ids written as literals in the plugin's source that its rule sets do not define:
+    a decision citing one could never be explained, so the plugin is refused at load."""
+    origin = getattr(module, "__file__", None)
+    if not origin:
+        return []
+    folder = Path(origin).parent
+    sources = folder.rglob("*.py") if hasattr(module, "__path__") else [Path(origin)]
+    known = {rule for rules in province.rulesets for rule in rules.rules}
+    found: set[str] = set()
+    for source in sources:
+        try:
+            found.update(RULE_ID.findall(source.read_text(encoding="utf-8")))
+        except (OSError, UnicodeDecodeError):
+            continue
+    return sorted(found - known)
 
 
 def load_plugins(extra: dict[str, Any] | None = None) -> Plugins:

@@ -127,3 +127,41 @@ def test_a_period_with_no_rule_set_in_force_is_an_error_not_a_default(thidua):
     assert "LINE 1: period: no rule set of laichau is in force for period 2019 (versions: 2020.1 from 2020-04-06)" in result.err
     usage = thidua("standings", "--province", "laichau", "--period", "2019")
     assert usage.code == 2 and "no rule set of laichau is in force for period 2019" in usage.err
+
+
+def test_a_plugin_citing_a_rule_its_rule_sets_lack_is_refused_at_load(thidua, broken):
+    broken("sloppy", GOOD_HEAD + """
+    @hookimpl
+    def thidua_province(): return dataclasses.replace(PROVINCE, key="sloppy")
+    @hookimpl
+    def thidua_validate(fact, facts, rules): return []
+    @hookimpl
+    def thidua_standings(facts, rules):
+        result = _standings(facts, rules)
+        for block in result.blocks:
+            block.units[0].exclude("TL-ELIG-9", "a rule nobody wrote down")
+        return result
+    """)
+    out = thidua("plugins").out
+    assert "plugin 'sloppy': refused: cites rule id(s) that none of its rule sets has: TL-ELIG-9" in out
+    assert "testland" in out and "laichau" in out  # the others keep working
+
+
+def test_a_decision_citing_an_unknown_rule_at_run_time_is_one_line(thidua, broken):
+    # The id is built at run time, so the load-time scan cannot see it; the decision is refused.
+    broken("sneaky", GOOD_HEAD + """
+    @hookimpl
+    def thidua_province(): return dataclasses.replace(PROVINCE, key="sneaky")
+    @hookimpl
+    def thidua_validate(fact, facts, rules): return []
+    @hookimpl
+    def thidua_standings(facts, rules):
+        result = _standings(facts, rules)
+        result.blocks[0].units[0].exclude("-".join(["TL", "ELIG", "9"]), "a rule nobody wrote down")
+        return result
+    """)
+    thidua.load([dict(e, province="sneaky") for e in laichau_year()])
+    result = thidua("standings", "--province", "sneaky", "--period", "2020")
+    assert result.code == 1
+    assert result.err.strip() == ("Error: the sneaky plugin cited rule id(s) not in rule set 1: TL-ELIG-9: "
+                                  "a decision must rest on a rule the catalogue can show")
