@@ -8,35 +8,54 @@ again). Plugins read the result through small queries and never re-implement eit
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Iterable
 
 from thidua.clock import parse_moment
 from thidua.events import EVENT_TYPES, subject_key
+from thidua.fields import Field
 from thidua.store import Stored
+
+
+def _loaders(event_type: str) -> tuple[tuple[str, Any], ...]:
+    """The fields of a type whose stored form differs from the live one (decimals, nested)."""
+    return tuple((name, field.load) for name, field in EVENT_TYPES[event_type].fields().items()
+                 if type(field).load is not Field.load)
+
+
+LOADERS = {event_type: _loaders(event_type) for event_type in EVENT_TYPES}
 
 
 def live_record(event_type: str, stored: dict[str, Any]) -> dict[str, Any]:
     """Stored (JSON-native) record -> live values (Decimal points)."""
-    fields = EVENT_TYPES[event_type].fields()
-    return {k: fields[k].load(v) if k in fields else v for k, v in stored.items()}
+    record = dict(stored)
+    for name, load in LOADERS[event_type]:
+        if name in record:
+            record[name] = load(record[name])
+    return record
 
 
-@dataclass(eq=False)
 class Fact:
-    """One event as seen by a replay: its live record and whether it still counts."""
+    """One event as seen by a replay: its live record and whether it still counts.
 
-    position: int
-    type: str
-    record: dict[str, Any]
-    recorded_at: datetime | None = None
-    at: datetime = field(init=False)
-    retracted_by: int | None = None
-    superseded_by: int | None = None
+    Slotted and lazy (`at` is parsed when first read): a replay makes one per event."""
 
-    def __post_init__(self) -> None:
-        self.at = parse_moment(self.record["at"])
+    __slots__ = ("position", "type", "record", "recorded_at", "_at", "retracted_by", "superseded_by")
+
+    def __init__(self, position: int, type: str, record: dict[str, Any], recorded_at: datetime | None = None):
+        self.position, self.type, self.record, self.recorded_at = position, type, record, recorded_at
+        self._at: datetime | None = None
+        self.retracted_by: int | None = None
+        self.superseded_by: int | None = None
+
+    @property
+    def at(self) -> datetime:
+        if self._at is None:
+            self._at = parse_moment(self.record["at"])
+        return self._at
+
+    def __repr__(self) -> str:
+        return f"Fact(#{self.position} {self.type} {self.status})"
 
     def __getitem__(self, key: str) -> Any:
         return self.record[key]
@@ -65,6 +84,10 @@ class Fact:
         return cls(stored.position, stored.type, live_record(stored.type, stored.record), stored.recorded_at)
 
 
+MEMBERSHIP = frozenset({"block.formed", "block.member_added", "block.member_removed"})
+INDEXED = ("unit", "person", "block")  # `counting(type, unit=…)` etc. read an index, not every fact of the type
+
+
 class Facts:
     """Everything recorded for one (province, period), queryable by type and subject."""
 
@@ -74,6 +97,9 @@ class Facts:
         self.ids: dict[str, int] = {}
         self._histories: dict[tuple, list[Fact]] = {}
         self._keys_by_type: dict[str, list[tuple]] = {}
+        self._by_name: dict[tuple[str, str, Any], list[Fact]] = {}  # (type, "unit", "U1") -> facts in log order
+        self._membership: dict[str, list[str]] | None = None  # block -> members, rebuilt after a change
+        self._unit_block: dict[str, str] = {}
         self.last_position = 0
 
     # -- folding -------------------------------------------------------------------------
@@ -87,6 +113,14 @@ class Facts:
             if target is not None and target.retracted_by is None:
                 target.retracted_by = fact.position
                 self._refresh(subject_key(target.type, target.record, target.position))
+                if target.type in MEMBERSHIP:
+                    self._membership = None
+        if fact.type in MEMBERSHIP:
+            self._membership = None
+        for name in INDEXED:
+            value = fact.record.get(name)
+            if value is not None and isinstance(value, str):
+                self._by_name.setdefault((fact.type, name, value), []).append(fact)
         key = subject_key(fact.type, fact.record, fact.position)
         if key not in self._histories:
             self._histories[key] = []
@@ -128,6 +162,10 @@ class Facts:
 
     def counting(self, event_type: str, **where: Any) -> list[Fact]:
         """Every fact of a type that counts now, optionally filtered by record values."""
+        for name in INDEXED:
+            if name in where and isinstance(where[name], str):
+                return [f for f in self._by_name.get((event_type, name, where[name]), ())
+                        if f.counts and all(f.get(k) == v for k, v in where.items())]
         out = []
         for key in self._keys_by_type.get(event_type, []):
             for fact in self._histories[key]:
@@ -138,6 +176,10 @@ class Facts:
 
     def everything(self, event_type: str, **where: Any) -> list[Fact]:
         """Every fact of a type, counted or not, in log order."""
+        for name in INDEXED:
+            if name in where and isinstance(where[name], str):
+                return [f for f in self._by_name.get((event_type, name, where[name]), ())
+                        if all(f.get(k) == v for k, v in where.items())]
         out = [f for key in self._keys_by_type.get(event_type, []) for f in self._histories[key]
                if all(f.get(k) == v for k, v in where.items())]
         out.sort(key=lambda f: f.position)
@@ -158,6 +200,15 @@ class Facts:
 
     def members(self, block: str) -> list[str]:
         """The block's members now: as formed, then every later add and remove in order."""
+        if self._membership is None:
+            self._membership = {f["block"]: self._members(f["block"]) for f in self.blocks()}
+            self._unit_block = {}
+            for name, members in self._membership.items():
+                for unit in members:
+                    self._unit_block.setdefault(unit, name)
+        return list(self._membership.get(block, ()))
+
+    def _members(self, block: str) -> list[str]:
         formed = self.block(block)
         if formed is None:
             return []
@@ -172,10 +223,9 @@ class Facts:
         return members
 
     def block_of(self, unit: str) -> str | None:
-        for formed in self.blocks():
-            if unit in self.members(formed["block"]):
-                return formed["block"]
-        return None
+        if self._membership is None:
+            self.members("")
+        return self._unit_block.get(unit)
 
     def sheet(self, block: str) -> Fact | None:
         """The block's own sheet, else the sheet for every block ("*")."""

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from thidua import checks
-from thidua.chain import canonical_bytes
+from thidua.chain import canonical_bytes, record_digest
 from thidua.decisions import Problem
 from thidua.events import ENVELOPE_REQUIRED, EVENT_TYPES, STORE_KEYS
 from thidua.facts import Fact, Facts, live_record
@@ -43,6 +43,15 @@ class Candidate:
     type: str
     record: dict[str, Any]  # stored form
     store_keys: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Twin:
+    """What idempotency needs of a stored event: where it is, its type, its record's digest."""
+
+    position: int
+    type: str
+    digest: str
 
 
 @dataclass
@@ -175,14 +184,16 @@ def import_events(store: Store, data: bytes, plugins: Plugins) -> Outcome:
 def _check_against_log(store: Store, head: tuple[int, str], candidates: list[Candidate], plugins: Plugins) -> Outcome:
     """Idempotency by id, the register, the sheet and the province's rules, line by line."""
     outcome = Outcome()
-    by_id: dict[str, Stored] = {}
-    by_hash: dict[str, Stored] = {}
+    # Only (position, type, digest of the record) per stored event: the log's records are not kept.
+    by_id: dict[str, Twin] = {}
+    by_hash: dict[str, Twin] = {}
     periods: dict[tuple[str, str], Facts] = {}
     wanted = {(c.record["province"], c.record["period"]) for c in candidates}
     for stored in store.read(stop=head[0] or None) if head[0] else ():
+        twin = Twin(stored.position, stored.type, record_digest(stored.record))
         if stored.record.get("id"):
-            by_id[stored.record["id"]] = stored
-        by_hash[stored.hash] = stored
+            by_id[stored.record["id"]] = twin
+        by_hash[stored.hash] = twin
         key = (stored.record["province"], stored.record["period"])
         if key in wanted:
             periods.setdefault(key, Facts(*key)).add(Fact.from_stored(stored))
@@ -192,13 +203,13 @@ def _check_against_log(store: Store, head: tuple[int, str], candidates: list[Can
     for candidate in candidates:
         record, number = candidate.record, candidate.line
         stored_twin = by_hash.get(candidate.store_keys.get("hash", ""))
-        if stored_twin is not None and stored_twin.type == candidate.type and same_content(stored_twin.record, record):
+        if stored_twin is not None and stored_twin.type == candidate.type and stored_twin.digest == record_digest(record):
             outcome.skipped += 1  # a line of our own export, already here
             continue
         event_id = record.get("id")
         if event_id in by_id:
             twin = by_id[event_id]
-            if twin.type == candidate.type and same_content(twin.record, record):
+            if twin.type == candidate.type and twin.digest == record_digest(record):
                 outcome.skipped += 1
             else:
                 outcome.problems.append(LineProblem(number, "id", f"id {event_id!r} is already stored at position {twin.position} with different content"))

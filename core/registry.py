@@ -33,6 +33,7 @@ class Plugins:
     modules: dict[str, Any] = field(default_factory=dict)
     distributions: dict[str, str] = field(default_factory=dict)
     refused: list[str] = field(default_factory=list)  # one line per refused plugin
+    _callers: dict[tuple[str, str], Any] = field(default_factory=dict)  # import calls validate once per event
 
     def province(self, key: str) -> Province:
         try:
@@ -43,9 +44,11 @@ class Plugins:
 
     def call(self, key: str, hook: str, **kwargs: Any) -> Any:
         """Call one hook on one province's plugin only, with keyword arguments."""
-        module = self.modules[key]
-        others = [p for p in self.manager.get_plugins() if p is not module]
-        caller = self.manager.subset_hook_caller(hook, remove_plugins=others)
+        caller = self._callers.get((key, hook))
+        if caller is None:
+            module = self.modules[key]
+            others = [p for p in self.manager.get_plugins() if p is not module]
+            caller = self._callers[(key, hook)] = self.manager.subset_hook_caller(hook, remove_plugins=others)
         return caller(**kwargs)
 
     def implements(self, key: str, hook: str) -> bool:

@@ -1,0 +1,89 @@
+"""Synthetic province-years in the public event format, for the benchmark.
+
+A province-year here looks like Lai Châu's real one, scaled up: blocks of 10 unions, each union
+registering, signing the pledge, reporting twice and scoring six criteria, the province scoring
+it six times; the block holds two conferences and its head sends a dossier. About 17 events per
+union: a province of ~2,900 unions is 50,000 events. Bigger logs are more province-years (Lai
+Châu, Lào Cai-style periods of the same plugin: later years), as a national log would be.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Iterator
+
+import orjson
+
+CRITERIA = [("C1", 25), ("C2", 30), ("C3", 30), ("C4", 15), ("C5", 25), ("C6", 25)]
+SCORERS = [("thuong_truc", 10), ("ban_1", 8), ("ban_2", 8), ("ban_3", 8), ("ban_4", 8), ("ban_5", 8)]
+PER_PROVINCE_YEAR = 50_000
+BLOCK = 10
+
+
+def province_year(year: int, events: int, rng: random.Random) -> Iterator[dict]:
+    def ev(event_type: str, at: str, **keys) -> dict:
+        return {"type": event_type, "province": "laichau", "period": str(year), "at": f"{year}-{at}", **keys}
+
+    # Per block of 10: 10 × (1 registration + 16 yearly events) + block.formed, 2 conferences, 1 dossier.
+    units = max(BLOCK * 2, (events - 1) // (17 * BLOCK + 4) * BLOCK)
+    names = [f"U{year}_{i:05d}" for i in range(units)]
+    produced = 0
+    for unit in names:
+        yield ev("unit.registered", "01-05", unit=unit, name=f"Công đoàn cơ sở số {unit[6:]}")
+    produced += units
+    yield ev("sheet.defined", "01-15", block="*", criteria=[{"id": c, "max": m} for c, m in CRITERIA])
+    produced += 1
+    blocks = [names[i:i + BLOCK] for i in range(0, units, BLOCK)]
+    for number, members in enumerate(blocks):
+        yield ev("block.formed", "01-10", block=f"K{number:04d}", name=f"Khối thi đua số {number + 1}",
+                 members=members, head=members[0], deputy=members[1])
+        produced += 1
+    for number, members in enumerate(blocks):
+        block = f"K{number:04d}"
+        for unit in members:
+            yield ev("emulation.registered", "02-01", unit=unit)
+            yield ev("pledge.signed", "02-01", unit=unit, block=block)
+            yield ev("report.submitted", "06-15", unit=unit, kind="mid_year")
+            yield ev("report.submitted", "11-30", unit=unit, kind="year_end")
+            for criterion, cap in CRITERIA:
+                yield ev("score.self", "12-01", unit=unit, criterion=criterion, points=rng.randrange(cap, 2 * cap + 1) / 2)
+            for scorer, cap in SCORERS:
+                yield ev("score.provincial", "12-05", unit=unit, scorer=scorer, points=rng.randrange(cap, 2 * cap + 1) / 2)
+            produced += 16
+        yield ev("conference.held", "06-20", block=block, kind="mid_year")
+        yield ev("conference.held", "12-15", block=block, kind="year_end")
+        yield ev("dossier.submitted", "12-18", unit=members[0], award="co_thi_dua_tld", copies=3)
+        produced += 3
+    # Top up with corrections (re-entered self-scores supersede the first ones) to the exact size.
+    while produced < events:
+        unit = rng.choice(names)
+        criterion, cap = rng.choice(CRITERIA)
+        yield ev("score.self", "12-03", unit=unit, criterion=criterion, points=rng.randrange(cap, 2 * cap + 1) / 2,
+                 note="Sửa lại theo biên bản kiểm tra chéo")
+        produced += 1
+
+
+def log(total: int, seed: int = 2020) -> Iterator[bytes]:
+    """`total` events as JSONL lines: province-years of at most PER_PROVINCE_YEAR events each."""
+    rng = random.Random(seed)
+    year, left = 2020, total
+    while left > 0:
+        size = min(PER_PROVINCE_YEAR, left)
+        for event in province_year(year, size, rng):
+            yield orjson.dumps(event) + b"\n"
+        left -= size
+        year += 1
+
+
+def write(path: str, total: int) -> int:
+    count = 0
+    with open(path, "wb") as handle:
+        for line in log(total):
+            handle.write(line)
+            count += 1
+    return count
+
+
+if __name__ == "__main__":
+    import sys
+    print(write(sys.argv[1], int(sys.argv[2])))
