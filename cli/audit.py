@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from thidua.cli.main import BadInput, Context, Integrity, Usage, _decider, _document, cli, pass_ctx
+from thidua.cli.main import BadInput, Context, Integrity, Usage, _decider, cli, pass_ctx
 
 KEY = click.Path(dir_okay=False, path_type=Path)
 
@@ -109,7 +109,7 @@ def checkpoint_cmd(ctx: Context, key: Path) -> None:
       thidua checkpoint --key operator.key > cp-2020-12-20.json
     """
     from thidua import checkpoint
-    from thidua.cli.render import to_json
+    from thidua.jsonout import to_json
     position, head_hash = ctx.store.head()
     try:
         click.echo(to_json(checkpoint.sign(key, position, head_hash)))
@@ -165,13 +165,17 @@ def diff_cmd(ctx: Context, province: str, period: str, start: str, end: str, fmt
       thidua diff --province laichau --period 2020 --from 2020-12-10 --to 2020-12-20
     """
     from thidua.cli import views
+    from thidua.decide import PluginFailed
     from thidua.diff import compute
     before, after = _decider(ctx, province, period, start), _decider(ctx, province, period, end)
     if before.run.position > after.run.position:
         raise Usage(f"--from {start} reaches log position {before.run.position}, later than --to {end} "
                     f"(position {after.run.position}): swap them")
-    _document(before, "eligibility"), _document(after, "eligibility")  # a plugin failure as one line
-    click.echo(views.diff(compute(before, after), fmt), nl=False)
+    try:
+        changes = compute(before, after)
+    except PluginFailed as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(views.diff(changes, fmt), nl=False)
 
 
 @cli.group("rules")

@@ -145,7 +145,8 @@ def log_cmd(ctx: Context, province: str | None, period: str | None, event_type: 
       thidua log --province laichau --type score.provincial
       thidua log --format jsonl > backup.jsonl
     """
-    from thidua.cli.render import jsonl, table
+    from thidua.cli.render import table
+    from thidua.jsonout import jsonl
     from thidua.clock import fmt_local
     from thidua.report import export_json
     rows = []
@@ -194,7 +195,8 @@ def plugins_cmd(ctx: Context, fmt: str) -> None:
     Example:
       thidua plugins
     """
-    from thidua.cli.render import table, to_json
+    from thidua.cli.render import table
+    from thidua.jsonout import to_json
     plugins = ctx.plugins
     entries = []
     for key in sorted(plugins.provinces):

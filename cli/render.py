@@ -1,33 +1,14 @@
-"""Output formats: aligned tables for people, JSON and CSV for programs. Decimals print exactly."""
+"""Output formats for people: aligned tables and CSV (JSON is `thidua.jsonout`). Decimals print exactly."""
 
 from __future__ import annotations
 
 import csv
-import dataclasses
 import io
 import unicodedata
 from decimal import Decimal
 from typing import Any, Sequence
 
-import orjson
-
-from thidua.fields import canonical_decimal, wire_number
-
-
-def _default(obj: Any) -> Any:
-    if isinstance(obj, Decimal):
-        return wire_number(obj)
-    if dataclasses.is_dataclass(obj):
-        return dataclasses.asdict(obj)
-    raise TypeError(f"cannot serialise {type(obj).__name__}")
-
-
-def to_json(data: Any) -> str:
-    return orjson.dumps(data, default=_default, option=orjson.OPT_INDENT_2).decode("utf-8")
-
-
-def jsonl(data: Any) -> str:
-    return orjson.dumps(data, default=_default).decode("utf-8")
+from thidua.fields import canonical_decimal
 
 
 def num(value: Decimal | None) -> str:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from thidua.cli.render import num, table, to_csv, to_json
+from thidua.cli.render import num, table, to_csv
+from thidua.jsonout import to_json
 
 
 def _title(data: dict[str, Any]) -> str:

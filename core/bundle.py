@@ -27,6 +27,7 @@ import orjson
 from thidua import chain, checkpoint
 from thidua.decide import Decider
 from thidua.importer import normalise, parse_lines
+from thidua.jsonout import jsonl, to_json
 from thidua.registry import Plugins
 from thidua.replay import Replay, replay_events
 from thidua.report import export_json
@@ -45,12 +46,11 @@ class BundleBreach(Exception):
 
 
 def document_bytes(data: dict[str, Any]) -> bytes:
-    from thidua.cli.render import to_json  # the exact bytes `--format json` prints
+    """The exact bytes `--format json` prints."""
     return (to_json(data) + "\n").encode("utf-8")
 
 
 def _line(data: dict[str, Any]) -> bytes:
-    from thidua.cli.render import jsonl
     return (jsonl(data) + "\n").encode("utf-8")
 
 

@@ -41,7 +41,7 @@ def _names(fact: Fact, facts: Facts) -> set[str]:
 
 
 def _persons_of(facts: Facts, unit: str) -> set[str]:
-    return {p["person"] for p in facts.counting("person.registered") if p["unit"] == unit}
+    return {p["person"] for p in facts.counting("person.registered", unit=unit)}
 
 
 def compute(before: Decider, after: Decider) -> dict[str, Any]:
@@ -51,15 +51,17 @@ def compute(before: Decider, after: Decider) -> dict[str, Any]:
     out = {"province": after.key, "province_name": after.province.name, "period": facts.period,
            "from": _side(before), "to": _side(after), "rules": after.head["rules"],
            "events_between": len(between)}
-    wide = [f for f in between if not _names(f, facts) or f.get("block") == "*"]
+    names = {f.position: _names(f, facts) for f in between}  # once per event, not once per subject
+    wide = [f for f in between if not names[f.position] or f.get("block") == "*"]
     if before.ranks:
-        out["blocks"] = _blocks(before, after, facts, between, wide)
+        out["blocks"] = _blocks(before, after, facts, between, wide, names)
     else:
-        out["candidates"] = _candidates(before, after, facts, between, wide)
+        out["candidates"] = _candidates(before, after, facts, between, wide, names)
     return out
 
 
-def _blocks(before: Decider, after: Decider, facts: Facts, between: list[Fact], wide: list[Fact]) -> list[dict[str, Any]]:
+def _blocks(before: Decider, after: Decider, facts: Facts, between: list[Fact], wide: list[Fact],
+            names: dict[int, set[str]]) -> list[dict[str, Any]]:
     old = {b["block"]: b for b in before.standings_json()["blocks"]}
     new = {b["block"]: b for b in after.standings_json()["blocks"]}
     blocks = []
@@ -69,16 +71,16 @@ def _blocks(before: Decider, after: Decider, facts: Facts, between: list[Fact], 
         units_new = {u["unit"]: u for u in b_new["units"]}
         members = list(units_new) + [u for u in units_old if u not in units_new]
         named = {u: {u} | _persons_of(facts, u) for u in members}
-        block_events = [f for f in between if key in _names(f, facts)]
+        block_events = [f for f in between if key in names[f.position]]
         changes = []
         for unit in members:
             changed = _changes(units_old.get(unit), units_new.get(unit), UNIT_FIELDS)
             if not changed:
                 continue
-            own = [f for f in between if _names(f, facts) & named[unit]]
+            own = [f for f in between if names[f.position] & named[unit]]
             context = [f for f in block_events + wide if f not in own]
             if not own and set(changed) <= {"rank", "award", "award_status"}:
-                context += [f for f in between if f not in context and any(_names(f, facts) & named[m] for m in members if m != unit)]
+                context += [f for f in between if f not in context and any(names[f.position] & named[m] for m in members if m != unit)]
             name = (units_new.get(unit) or units_old[unit])["name"]
             changes.append({"unit": unit, "name": name, "changed": changed,
                             "events": [event_json(f) for f in own],
@@ -88,7 +90,8 @@ def _blocks(before: Decider, after: Decider, facts: Facts, between: list[Fact], 
     return blocks
 
 
-def _candidates(before: Decider, after: Decider, facts: Facts, between: list[Fact], wide: list[Fact]) -> list[dict[str, Any]]:
+def _candidates(before: Decider, after: Decider, facts: Facts, between: list[Fact], wide: list[Fact],
+                names: dict[int, set[str]]) -> list[dict[str, Any]]:
     old = {(c["kind"], c["subject"]): c for c in before.eligibility_json()["candidates"]}
     new = {(c["kind"], c["subject"]): c for c in after.eligibility_json()["candidates"]}
     out = []
@@ -98,7 +101,7 @@ def _candidates(before: Decider, after: Decider, facts: Facts, between: list[Fac
             continue
         kind, subject = key
         named = {subject} | (_persons_of(facts, subject) if kind == "unit" else set())
-        own = [f for f in between if _names(f, facts) & named]
+        own = [f for f in between if names[f.position] & named]
         out.append({"subject": subject, "kind": kind, "name": (new.get(key) or old[key])["name"], "changed": changed,
                     "events": [event_json(f) for f in own], "context": [event_json(f) for f in wide]})
     return out

@@ -23,15 +23,13 @@ import re
 import subprocess
 import sys
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
-import orjson
 import pytest
 
+from thidua import jsonout
 from thidua.decide import Decider, cited
 from thidua.events import EVENT_TYPES
-from thidua.fields import wire_number
 from thidua.importer import import_events, parse_lines
 from thidua.registry import Plugins, load_plugins
 from thidua.replay import AsOf, replay
@@ -45,8 +43,7 @@ SAMPLE = 8  # events tried per property: enough to catch a plugin that ignores r
 
 def jsonl(events: list[dict[str, Any]]) -> bytes:
     """Events as import reads them; decimals stay exact (never through a float)."""
-    return b"".join(orjson.dumps(e, default=lambda d: wire_number(d) if isinstance(d, Decimal) else str(d)) + b"\n"
-                    for e in events)
+    return "".join(jsonout.jsonl(e) + "\n" for e in events).encode("utf-8")
 
 
 @dataclass
