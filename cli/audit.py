@@ -167,7 +167,8 @@ def diff_cmd(ctx: Context, province: str, period: str, start: str, end: str, fmt
     from thidua.cli import views
     from thidua.decide import PluginFailed
     from thidua.diff import compute
-    before, after = _decider(ctx, province, period, start), _decider(ctx, province, period, end)
+    before = _decider(ctx, province, period, start, quiet=fmt == "json", replayed=True)
+    after = _decider(ctx, province, period, end, quiet=fmt == "json", replayed=True)
     if before.run.position > after.run.position:
         raise Usage(f"--from {start} reaches log position {before.run.position}, later than --to {end} "
                     f"(position {after.run.position}): swap them")

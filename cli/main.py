@@ -216,16 +216,22 @@ def plugins_cmd(ctx: Context, fmt: str) -> None:
         click.echo(f"refused: {line}")
 
 
-def _decider(ctx: Context, province: str, period: str, as_of: str | None):
-    """Replay the log for one province and period as of a moment, ready to decide."""
-    from thidua.decide import Decider
-    from thidua.replay import AsOfError, parse_as_of, replay
+def _decider(ctx: Context, province: str, period: str, as_of: str | None, quiet: bool = False, replayed: bool = False):
+    """Ready to decide one province and period as of a moment: from the read models (brought
+    up to date first, with a bar on a terminal if that takes long), or by replay."""
+    from thidua.cli.progress import Progress
+    from thidua.query import open_decider
+    from thidua.replay import AsOfError, parse_as_of
     rules = ctx.ruleset(province, period)
     try:
         moment = parse_as_of(as_of)
     except AsOfError as exc:
         raise Usage(str(exc)) from None
-    return Decider(ctx.plugins, province, rules, replay(ctx.store, province, period, moment), moment)
+    progress = Progress("indexing new events", ctx.store.head()[0], enabled=not quiet)
+    try:
+        return open_decider(ctx.store, ctx.plugins, province, period, rules, moment, progress, replayed)
+    finally:
+        progress.close()
 
 
 def _document(decider, what: str, **subject: str):
@@ -255,7 +261,7 @@ def standings_cmd(ctx: Context, province: str, period: str, block: str | None, a
       thidua standings --province laichau --period 2020 --as-of 2020-12-20 --format json
     """
     from thidua.cli import views
-    data = _document(_decider(ctx, province, period, as_of), "standings")
+    data = _document(_decider(ctx, province, period, as_of, quiet=fmt == "json"), "standings")
     if block:
         data["blocks"] = [b for b in data["blocks"] if b["block"] == block]
         if not data["blocks"]:
@@ -282,7 +288,7 @@ def explain_cmd(ctx: Context, province: str, period: str, unit: str | None, pers
     from thidua.cli import views
     if bool(unit) == bool(person):
         raise Usage("give exactly one of --unit or --person")
-    decider = _decider(ctx, province, period, as_of)
+    decider = _decider(ctx, province, period, as_of, quiet=fmt == "json")
     when = f" as of {decider.head['as_of']}" if decider.head["as_of"] else ""
     candidate = decider.selects or person
     data = _document(decider, "explain", unit=unit, person=person)
@@ -310,7 +316,7 @@ def eligibility_cmd(ctx: Context, province: str, period: str, as_of: str | None,
       thidua explain --province hcm_q1 --period 2015-2019 --person NV_LAN
     """
     from thidua.cli import views
-    click.echo(views.eligibility(_document(_decider(ctx, province, period, as_of), "eligibility"), fmt), nl=False)
+    click.echo(views.eligibility(_document(_decider(ctx, province, period, as_of, quiet=fmt == "json"), "eligibility"), fmt), nl=False)
 
 
 @cli.command("demo")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from thidua.decisions import Eligibility, Standings, eligibility_from_standings
+from thidua.facts import Facts
 from thidua.registry import Plugins
 from thidua.replay import AsOf, Replay
 from thidua.report import (eligibility_json, explain_candidate_json, explain_unit_json, header, standings_json)
@@ -56,9 +57,9 @@ class Decider:
             self._eligibility = result if result is not None else eligibility_from_standings(self.standings())
         return self._eligibility
 
-    def _call(self, hook: str) -> Any:
+    def _call(self, hook: str, facts: Facts | None = None) -> Any:
         try:
-            result = self.plugins.call(self.key, hook, facts=self.run.facts, rules=self.rules)
+            result = self.plugins.call(self.key, hook, facts=self.run.facts if facts is None else facts, rules=self.rules)
         except Exception as exc:
             raise PluginFailed(f"the {self.key} plugin failed: {type(exc).__name__}: {exc}") from exc
         unknown = sorted(cited(result) - set(self.rules.rules)) if result is not None else []

@@ -57,3 +57,14 @@ def thidua_eligibility(facts, rules):
 
 REQUIRED_HOOKS = ("thidua_province", "thidua_validate")
 DECISION_HOOKS = ("thidua_standings", "thidua_eligibility")  # at least one
+
+
+@hookspec(firstresult=True)
+def thidua_blocks_independent():
+    """Optional, for a ranking province. Return True when each block's result depends only on
+    the block's own events (formed, members, conferences, its sheet and settings), the events
+    of the units they name and of those units' persons, and province-wide events (block "*",
+    initiatives); blocks come in `facts.blocks()` order and `Standings.lines` stays empty.
+    Core then keeps each block's decision and decides again only the blocks new events touch.
+    The conformance kit checks the claim against a full replay.
+    """

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from thidua.decisions import Eligibility, Line, Standings, UnitResult
+from thidua.decisions import BlockResult, Eligibility, Line, Standings, UnitResult
 from thidua.events import EVENT_TYPES
 from thidua.facts import Fact, Facts
 from thidua.replay import AsOf, Replay
@@ -26,11 +26,13 @@ def unit_json(result: UnitResult) -> dict[str, Any]:
             "warnings": [line.as_json() for line in result.lines if line.kind == "warning"]}
 
 
+def block_json(block: BlockResult) -> dict[str, Any]:
+    return {"block": block.block, "name": block.name, "units": [unit_json(u) for u in block.units],
+            "notes": [line.as_json() for line in block.lines]}
+
+
 def standings_json(head: dict[str, Any], standings: Standings) -> dict[str, Any]:
-    return {**head, "blocks": [
-        {"block": b.block, "name": b.name, "units": [unit_json(u) for u in b.units],
-         "notes": [line.as_json() for line in b.lines]} for b in standings.blocks],
-        "notes": [line.as_json() for line in standings.lines]}
+    return {**head, "blocks": [block_json(b) for b in standings.blocks], "notes": [line.as_json() for line in standings.lines]}
 
 
 def export_json(stored: Stored) -> dict[str, Any]:

@@ -105,6 +105,13 @@ def store_env(url: str) -> dict[str, str]:
     return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": url, "SQLITE_LOCK_TIMEOUT": "30"}
 
 
+def decode_row(row: tuple[int, str, bytes]) -> Stored:
+    """A (rowid, topic, state) row of the recorder's table, decoded with orjson (see `_state`)."""
+    position, topic, state = row
+    data = orjson.loads(state)
+    return Stored(position, topic[7:], data["record"], datetime.fromisoformat(data["timestamp"]["_data_"]), data["hash"])
+
+
 class Store:
     """The log: append with the chain, read in global order, verify."""
 
@@ -182,12 +189,15 @@ class Store:
             with self.recorder.datastore.transaction(commit=False) as c:
                 c.execute(statement, (cursor, last, PAGE * 10))
                 rows = c.fetchall()
-            for position, topic, state in rows:
-                data = orjson.loads(state)
-                yield Stored(position, topic[7:], data["record"], datetime.fromisoformat(data["timestamp"]["_data_"]), data["hash"])
+            yield from map(decode_row, rows)
             if len(rows) < PAGE * 10:
                 return
             cursor = rows[-1][0] + 1
+
+    @property
+    def is_sqlite(self) -> bool:
+        """Read models live beside the log in the same SQLite file (see `thidua.readmodel`)."""
+        return isinstance(self.recorder, SQLiteApplicationRecorder) and self.url != ":memory:"
 
     def _stored(self, notification: Any) -> Stored:
         """Decode a row with orjson, straight from its state: the library's mapper would build

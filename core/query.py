@@ -1,0 +1,134 @@
+"""Answering a query: from the read models when the store has them, by full replay otherwise.
+
+The documents are the same either way, byte for byte (the property tests replay every prefix
+of random logs both ways). Only the cost differs: a query reads the index of its own
+province-period, re-decides the parts whose events moved and reads the others back.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from thidua.decide import Decider, PluginFailed
+from thidua.decisions import BlockResult, Eligibility, Standings
+from thidua.facts import Facts
+from thidua.readmodel import Blocks, Progress, ReadModels, fingerprint, fold, split
+from thidua.registry import Plugins
+from thidua.replay import AsOf, Replay, replay
+from thidua.report import block_json, explain_unit_json
+from thidua.rules import RuleSet
+from thidua.store import Store
+
+REPLAY_SHARE = 4  # more than 1/4 of the blocks moved: one replay of the period beats many small ones
+
+
+def open_decider(store: Store, plugins: Plugins, province: str, period: str, rules: RuleSet, as_of: AsOf = AsOf(),
+                 progress: Progress | None = None, replayed: bool = False) -> Decider:
+    """The decider for one query; `progress` hears how many events the index caught up.
+    `replayed`: the caller reads `decider.run.facts` (diff), so fold the period's facts."""
+    if not store.is_sqlite:
+        return Decider(plugins, province, rules, replay(store, province, period, as_of), as_of)
+    models = ReadModels(store)
+    head = models.catch_up(progress=progress)
+    if as_of.position is None and as_of.moment is None and not replayed:
+        return ModelDecider(plugins, province, rules, models, period, head)
+    facts = fold(models.period_events(province, period, stop=as_of.position, moment=as_of.moment), province, period)
+    return Decider(plugins, province, rules, Replay(facts, *models.last_before(as_of.position, as_of.moment)), as_of)
+
+
+def blocks_independent(plugins: Plugins, province: str) -> bool:
+    return (plugins.implements(province, "thidua_standings") and plugins.implements(province, "thidua_blocks_independent")
+            and plugins.call(province, "thidua_blocks_independent") is True)
+
+
+class ModelDecider(Decider):
+    """Decisions of the present moment, kept per part (block, or the whole period)."""
+
+    def __init__(self, plugins: Plugins, province: str, rules: RuleSet, models: ReadModels, period: str, head: tuple[int, str]):
+        super().__init__(plugins, province, rules, Replay(Facts(province, period), *head))
+        self.models, self.period = models, period
+        self.rows = models.rows(province, period)
+        self.independent = blocks_independent(plugins, province)
+        self.blocks = Blocks(self.rows) if self.independent else None
+        self.fingerprint = fingerprint(plugins.modules[province], self.province.version, rules.as_json())
+        self._docs: dict[str, tuple[int, Any]] | None = None
+
+    # -- the parts -----------------------------------------------------------------------
+    def _versions(self) -> dict[str, str]:
+        if self.blocks is not None:
+            return {block: self.blocks.version(block) for block in self.blocks.formed}
+        return {"": f"{self.rows[-1].position}:{len(self.rows)}" if self.rows else "0:0"}
+
+    def docs(self) -> dict[str, tuple[int, Any]]:
+        """part -> (order, document part), bringing stale parts up to date first."""
+        if self._docs is None:
+            stored = self.models.parts(self.key, self.period, self.fingerprint)
+            versions = self._versions()
+            stale = [part for part, version in versions.items() if part not in stored or stored[part][0] != version]
+            gone = [part for part in stored if part not in versions]
+            decided = self._decide(stale, versions) if stale else {}
+            if decided or gone:
+                self.models.save(self.key, self.period, self.fingerprint, decided, gone)
+            self._docs = {part: (order, doc) for part, (_, order, doc) in stored.items() if part in versions}
+            self._docs.update((part, (order, doc)) for part, (_, order, doc, _) in decided.items())
+        return self._docs
+
+    def _decide(self, stale: list[str], versions: dict[str, str]) -> dict[str, tuple[str, int, Any, Any]]:
+        hook = "thidua_standings" if self.ranks else "thidua_eligibility"
+        if self.blocks is None or len(stale) * REPLAY_SHARE > len(versions):
+            facts = fold(self.models.period_events(self.key, self.period), self.key, self.period)
+            result = self._call(hook, facts)
+            if self.blocks is None:
+                doc = {"blocks": [block_json(b) for b in result.blocks], "notes": [n.as_json() for n in result.lines]} if self.ranks else None
+                return {"": (versions[""], 0, doc, result)}
+            found = self._split(result, facts)
+            return {block: (versions[block], *found.get(block, (0, None))) for block in stale}
+        out = {}
+        for block in stale:
+            facts = fold(self.models.events(self.blocks.positions([block])), self.key, self.period)
+            found = self._split(self._call(hook, facts), facts)
+            out[block] = (versions[block], *found.get(block, (0, None)))
+        return out
+
+    def _split(self, result: Standings, facts: Facts) -> dict[str, tuple[int, Any, BlockResult]]:
+        if result.lines:
+            raise PluginFailed(f"the {self.key} plugin says its blocks are independent (thidua_blocks_independent) "
+                               "but decided province-wide lines: they would be lost per block")
+        return {block: (order, block_json(found), found) for block, (order, found) in split(result, facts).items()}
+
+    # -- documents -----------------------------------------------------------------------
+    def standings(self) -> Standings:
+        if not self.ranks:
+            return super().standings()  # the one NotRanking message
+        if self._standings is None:
+            results = self.models.results(self.key, self.period, list(self.docs()))
+            if self.blocks is None:
+                self._standings = results[""]
+            else:
+                blocks = [results[part] for part, (order, doc) in sorted(self.docs().items(), key=lambda p: p[1][0]) if doc]
+                self._standings = Standings(self.key, self.period, blocks)
+        return self._standings
+
+    def standings_json(self) -> dict[str, Any]:
+        if not self.ranks:
+            super().standings()  # the one NotRanking message
+        docs = self.docs()
+        if self.blocks is None:
+            return {**self.head, **docs[""][1]}
+        blocks = [doc for order, doc in sorted(docs.values(), key=lambda d: d[0]) if doc]
+        return {**self.head, "blocks": blocks, "notes": []}
+
+    def eligibility(self) -> Eligibility:
+        if self._eligibility is None and self.selects:
+            self.docs()
+            self._eligibility = self.models.results(self.key, self.period, [""])[""]
+        return super().eligibility()
+
+    def explain_json(self, unit: str | None = None, person: str | None = None) -> dict[str, Any] | None:
+        if self.blocks is None or person or self.selects:
+            facts = fold(self.models.period_events(self.key, self.period), self.key, self.period)
+            return Decider(self.plugins, self.key, self.rules, Replay(facts, self.run.position, self.run.head_hash)).explain_json(unit, person)
+        # Only the blocks whose events link the unit: its decision and every event naming it are there.
+        mine = [block for block in self.blocks.formed if unit in self.blocks.units.get(block, ())]
+        facts = fold(self.models.events(self.blocks.positions(mine)), self.key, self.period)
+        return explain_unit_json(self.head, self._call("thidua_standings", facts), facts, unit, self.province, self.rules)

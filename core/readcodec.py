@@ -1,0 +1,44 @@
+"""Decisions as stored read models: exact JSON for `thidua.decisions` objects.
+
+Decimals keep their exact text, tuples stay tuples and every object comes back as the class it
+was, so a decision read back is equal to the one decided (`Line`, `UnitResult`, … are compared
+by value in the property tests). Only the classes listed here can be built from stored data.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from decimal import Decimal
+from typing import Any
+
+from thidua.decisions import BlockResult, Candidate, Eligibility, Level, Line, Standings, UnitResult
+
+CLASSES = {cls.__name__: cls for cls in (Line, UnitResult, BlockResult, Standings, Level, Candidate, Eligibility)}
+
+
+def pack(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return {"$d": str(value)}
+    if isinstance(value, tuple):
+        return {"$t": [pack(v) for v in value]}
+    if isinstance(value, list):
+        return [pack(v) for v in value]
+    if isinstance(value, dict):
+        return {k: pack(v) for k, v in value.items()}
+    if dataclasses.is_dataclass(value):
+        return {"$c": type(value).__name__, **{f.name: pack(getattr(value, f.name)) for f in dataclasses.fields(value)}}
+    return value
+
+
+def unpack(value: Any) -> Any:
+    if isinstance(value, list):
+        return [unpack(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if "$d" in value:
+        return Decimal(value["$d"])
+    if "$t" in value:
+        return tuple(unpack(v) for v in value["$t"])
+    if "$c" in value:
+        return CLASSES[value["$c"]](**{k: unpack(v) for k, v in value.items() if k != "$c"})
+    return {k: unpack(v) for k, v in value.items()}

@@ -1,0 +1,321 @@
+"""Read models: what queries read instead of replaying the whole log (SQLite stores).
+
+Two kinds of tables live beside the library's, in the same file, each reflecting a tracked log
+position (`thidua_tracking`: position and the hash there, so a replaced log is noticed):
+
+- the **index**, one row per stored event: province, period, type, when it was recorded, its
+  id, the subjects it is *about* (`scope`: block, unit, person, or `*` for province-wide) and
+  the units it *links* (a block's members, a person's unit). A query reads only its own
+  province-period's rows; `--as-of` is a range; import finds ids without reading the log.
+- the **decisions**, per province and period and per *part*: one block for a plugin whose
+  blocks are independent (`thidua_blocks_independent`), else the whole period. Each part keeps
+  the version of the events it was decided from and the fingerprint of what decided it (core
+  schema, plugin version and source, rule set); a part whose version or fingerprint moved is
+  decided again, the others are read back. So a new event costs one block, not a replay.
+
+Correct with several writers: the index is brought up to date in write transactions that
+re-read the tracked position, its rows are keyed by log position, and a decision part is a pure
+function of its version and fingerprint (two processes writing one write the same thing).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator
+
+import orjson
+
+from thidua import chain
+from thidua.decisions import BlockResult, Standings
+from thidua.facts import Fact, Facts
+from thidua.readcodec import pack, unpack
+from thidua.store import Store, Stored, decode_row
+
+SCHEMA = 1  # bump when the index, the scopes or the codec change: every read model is rebuilt
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+PROVINCE_WIDE = frozenset({"initiative.recognized"})  # about persons by list: every block sees it
+CHUNK = 500  # positions per `IN (…)` query
+Progress = Callable[[int], None]
+
+DDL = (
+    """CREATE TABLE IF NOT EXISTS thidua_tracking (name TEXT PRIMARY KEY, position INTEGER NOT NULL,
+       hash TEXT NOT NULL, schema INTEGER NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS thidua_index (position INTEGER PRIMARY KEY, province TEXT NOT NULL,
+       period TEXT NOT NULL, type TEXT NOT NULL, recorded_us INTEGER NOT NULL, eid TEXT,
+       scope TEXT NOT NULL, links TEXT NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS thidua_index_period ON thidua_index (province, period, position)",
+    "CREATE INDEX IF NOT EXISTS thidua_index_eid ON thidua_index (eid) WHERE eid IS NOT NULL",
+    "CREATE INDEX IF NOT EXISTS thidua_index_recorded ON thidua_index (recorded_us)",
+    """CREATE TABLE IF NOT EXISTS thidua_decisions (province TEXT NOT NULL, period TEXT NOT NULL,
+       part TEXT NOT NULL, fingerprint TEXT NOT NULL, version TEXT NOT NULL, ord INTEGER NOT NULL,
+       doc BLOB, result BLOB, PRIMARY KEY (province, period, part))""",
+)
+TABLES = ("thidua_tracking", "thidua_index", "thidua_decisions")
+
+
+def microseconds(moment: datetime) -> int:
+    """Exact integer time for range queries (a float timestamp could be off by one µs)."""
+    return (moment - EPOCH) // timedelta(microseconds=1)
+
+
+def scope_of(event_type: str, record: dict[str, Any]) -> tuple[str, str]:
+    """What an event is about (`b:K1 u:U1 p:P1`, or `*`) and the units it links (`U1 U2`)."""
+    block = record.get("block")
+    if event_type in PROVINCE_WIDE or block == "*":
+        return "*", ""
+    keys = [f"{prefix}:{record[name]}" for prefix, name in (("b", "block"), ("u", "unit"), ("p", "person"))
+            if isinstance(record.get(name), str)]
+    links = {record.get("unit"), record.get("head"), record.get("deputy"), *(record.get("members") or ())}
+    return " ".join(keys) or "*", " ".join(sorted(u for u in links if isinstance(u, str)))
+
+
+@dataclass(frozen=True)
+class Row:
+    """One index row of a province-period."""
+
+    position: int
+    type: str
+    scope: str
+    links: str
+
+
+class ReadModels:
+    """The index and the decision parts of one SQLite store."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self.datastore = store.recorder.datastore
+        self.events_table = store.recorder.events_table_name
+        with self.datastore.transaction(commit=True) as c:
+            for statement in DDL:
+                c.execute(statement)
+
+    # -- the index -----------------------------------------------------------------------
+    def catch_up(self, fresh: list[Stored] | None = None, progress: Progress | None = None) -> tuple[int, str]:
+        """Index every event after the tracked position; return the head (position, hash).
+
+        `fresh` are events this process just appended (no need to read them back)."""
+        while True:
+            with self.datastore.transaction(commit=True) as c:
+                tracked = self._tracked(c)
+                if fresh and fresh[0].position == tracked[0] + 1:
+                    events, fresh = fresh, None
+                else:
+                    c.execute(f"SELECT rowid, topic, state FROM {self.events_table} WHERE rowid > ? ORDER BY rowid LIMIT 20000",
+                              (tracked[0],))
+                    events = [decode_row(row) for row in c.fetchall()]
+                if not events:
+                    return tracked
+                rows = list(self._rows(c, events))  # (looks retraction targets up with the same cursor)
+                c.executemany("INSERT OR IGNORE INTO thidua_index VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+                last = events[-1]
+                c.execute("INSERT OR REPLACE INTO thidua_tracking VALUES ('index', ?, ?, ?)", (last.position, last.hash, SCHEMA))
+            if progress:
+                progress(len(events))
+
+    def _tracked(self, c: Any) -> tuple[int, str]:
+        """The indexed position; everything is dropped if the schema changed or the log under
+        the index is not the one it was built from (a store file replaced or restored)."""
+        c.execute("SELECT position, hash, schema FROM thidua_tracking WHERE name = 'index'")
+        found = c.fetchone()
+        if found is None:
+            return 0, chain.GENESIS
+        position, digest, schema = found
+        c.execute(f"SELECT rowid, topic, state FROM {self.events_table} WHERE rowid = ?", (position,))
+        row = c.fetchone()
+        if schema == SCHEMA and row is not None and decode_row(row).hash == digest:
+            return position, digest
+        for table in TABLES:
+            c.execute(f"DELETE FROM {table}")
+        return 0, chain.GENESIS
+
+    def _rows(self, c: Any, events: list[Stored]) -> Iterator[tuple]:
+        batch: dict[Any, tuple[str, str]] = {}  # targets appended in this same batch
+        for stored in events:
+            record = stored.record
+            key = (record["province"], record["period"])
+            if stored.type == "event.retracted":
+                scope, links = batch.get((key, record["target"])) or self._target_scope(c, key, record["target"])
+            else:
+                scope, links = scope_of(stored.type, record)
+            batch[(key, stored.position)] = (scope, links)
+            if record.get("id"):
+                batch[(key, record["id"])] = (scope, links)
+            yield (stored.position, *key, stored.type, microseconds(stored.recorded_at), record.get("id"), scope, links)
+
+    def _target_scope(self, c: Any, key: tuple[str, str], target: str | int) -> tuple[str, str]:
+        """A retraction is about what its target was about (`*` if the target is not found)."""
+        column = "eid" if isinstance(target, str) else "position"
+        c.execute(f"SELECT scope, links FROM thidua_index WHERE {column} = ? AND province = ? AND period = ? "
+                  "ORDER BY position DESC LIMIT 1", (target, *key))
+        found = c.fetchone()
+        return tuple(found) if found else ("*", "")  # type: ignore[return-value]
+
+    def rebuild(self, progress: Progress | None = None) -> tuple[int, str]:
+        """Drop every read model and index the whole log again."""
+        with self.datastore.transaction(commit=True) as c:
+            for table in TABLES:
+                c.execute(f"DELETE FROM {table}")
+        return self.catch_up(progress=progress)
+
+    # -- reading through the index ---------------------------------------------------------
+    def rows(self, province: str, period: str) -> list[Row]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT position, type, scope, links FROM thidua_index WHERE province = ? AND period = ? ORDER BY position",
+                      (province, period))
+            return [Row(*row) for row in c.fetchall()]
+
+    def periods(self) -> list[tuple[str, str]]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT DISTINCT province, period FROM thidua_index ORDER BY province, period")
+            return [tuple(row) for row in c.fetchall()]  # type: ignore[misc]
+
+    def events(self, positions: Iterable[int]) -> Iterator[Stored]:
+        """The stored events at these positions, in log order."""
+        ordered = sorted(positions)
+        for start in range(0, len(ordered), CHUNK):
+            chunk = ordered[start:start + CHUNK]
+            with self.datastore.transaction(commit=False) as c:
+                c.execute(f"SELECT rowid, topic, state FROM {self.events_table} WHERE rowid IN ({','.join('?' * len(chunk))}) "
+                          "ORDER BY rowid", chunk)
+                rows = c.fetchall()
+            yield from map(decode_row, rows)
+
+    def period_events(self, province: str, period: str, stop: int | None = None, moment: datetime | None = None) -> Iterator[Stored]:
+        """One province-period's events in log order, up to a position or a recording moment."""
+        where, args = "i.province = ? AND i.period = ?", [province, period]
+        if stop is not None:
+            where, args = where + " AND i.position <= ?", args + [stop]
+        if moment is not None:
+            where, args = where + " AND i.recorded_us <= ?", args + [microseconds(moment)]
+        cursor = 0
+        while True:
+            with self.datastore.transaction(commit=False) as c:
+                c.execute(f"SELECT s.rowid, s.topic, s.state FROM thidua_index i JOIN {self.events_table} s ON s.rowid = i.position "
+                          f"WHERE {where} AND i.position > ? ORDER BY i.position LIMIT 10000", [*args, cursor])
+                rows = c.fetchall()
+            yield from map(decode_row, rows)
+            if len(rows) < 10000:
+                return
+            cursor = rows[-1][0]
+
+    def last_before(self, stop: int | None = None, moment: datetime | None = None) -> tuple[int, str]:
+        """The last event of any province at or before a position or moment, and its hash."""
+        with self.datastore.transaction(commit=False) as c:
+            if moment is not None:
+                c.execute("SELECT max(position) FROM thidua_index WHERE recorded_us <= ?", (microseconds(moment),))
+            else:
+                c.execute("SELECT max(position) FROM thidua_index WHERE position <= ?", (stop if stop is not None else 2 ** 62,))
+            position = c.fetchone()[0]
+            if not position:
+                return 0, chain.GENESIS
+            c.execute(f"SELECT rowid, topic, state FROM {self.events_table} WHERE rowid = ?", (position,))
+            return position, decode_row(c.fetchone()).hash
+
+    def ids(self, wanted: Iterable[str]) -> dict[str, Stored]:
+        """The stored events that carry these ids."""
+        wanted = list(wanted)
+        positions: list[int] = []
+        for start in range(0, len(wanted), CHUNK):
+            chunk = wanted[start:start + CHUNK]
+            with self.datastore.transaction(commit=False) as c:
+                c.execute(f"SELECT position FROM thidua_index WHERE eid IN ({','.join('?' * len(chunk))})", chunk)
+                positions += [row[0] for row in c.fetchall()]
+        return {stored.record["id"]: stored for stored in self.events(positions)}
+
+    # -- decision parts --------------------------------------------------------------------
+    def parts(self, province: str, period: str, fingerprint: str) -> dict[str, tuple[str, int, Any]]:
+        """The stored parts still decided by this fingerprint: part -> (version, order, document part)."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT part, version, ord, doc FROM thidua_decisions WHERE province = ? AND period = ? AND fingerprint = ?",
+                      (province, period, fingerprint))
+            return {part: (version, order, doc and unpack(orjson.loads(doc))) for part, version, order, doc in c.fetchall()}
+
+    def results(self, province: str, period: str, names: list[str]) -> dict[str, Any]:
+        """The full decided results (with every line) of these parts."""
+        out: dict[str, Any] = {}
+        for start in range(0, len(names), CHUNK):
+            chunk = names[start:start + CHUNK]
+            with self.datastore.transaction(commit=False) as c:
+                c.execute(f"SELECT part, result FROM thidua_decisions WHERE province = ? AND period = ? AND part IN "
+                          f"({','.join('?' * len(chunk))})", [province, period, *chunk])
+                out.update((part, unpack(orjson.loads(result))) for part, result in c.fetchall() if result is not None)
+        return out
+
+    def save(self, province: str, period: str, fingerprint: str, decided: dict[str, tuple[str, int, Any, Any]],
+             gone: Iterable[str] = ()) -> None:
+        """Store decided parts (part -> (version, order, document part, full result)); drop `gone` ones."""
+        with self.datastore.transaction(commit=True) as c:
+            c.executemany("DELETE FROM thidua_decisions WHERE province = ? AND period = ? AND part = ?",
+                          [(province, period, part) for part in gone])
+            c.executemany("INSERT OR REPLACE INTO thidua_decisions VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                          [(province, period, part, fingerprint, version, order,
+                            None if doc is None else orjson.dumps(pack(doc)), None if result is None else orjson.dumps(pack(result)))
+                           for part, (version, order, doc, result) in decided.items()])
+
+
+def fingerprint(module: Any, province_version: str, rules_json: Any) -> str:
+    """What decided a part: core's schema, the plugin's version and source files, the rule set."""
+    digest = hashlib.sha256(f"{SCHEMA}\x1f{province_version}\x1f".encode() + orjson.dumps(rules_json, option=orjson.OPT_SORT_KEYS))
+    origin = getattr(module, "__file__", None)
+    if origin:
+        folder = Path(origin).parent
+        files = sorted(folder.rglob("*.py")) + sorted(folder.rglob("*.toml")) if hasattr(module, "__path__") else [Path(origin)]
+        for path in files:
+            digest.update(path.name.encode() + b"\x1f" + path.read_bytes())
+    return digest.hexdigest()
+
+
+# -- which events a block's decision rests on -------------------------------------------------
+@dataclass
+class Blocks:
+    """The blocks of a province-period and, per block, the positions its decision rests on:
+    the block's own events, its linked units' and their persons' events, province-wide ones."""
+
+    rows: list[Row]
+
+    def __post_init__(self) -> None:
+        self.latest: dict[str, list[int]] = {}  # scope key -> [last position, count]
+        self.units: dict[str, set[str]] = {}  # block -> units its events link
+        self.persons: dict[str, set[str]] = {}  # unit -> persons linked to it
+        self.formed: list[str] = []
+        for row in self.rows:
+            for key in row.scope.split(" "):
+                seen = self.latest.setdefault(key, [0, 0])
+                seen[0], seen[1] = row.position, seen[1] + 1
+                if row.links and key[0] == "b":
+                    self.units.setdefault(key[2:], set()).update(row.links.split(" "))
+                elif row.links and key[0] == "p":
+                    for unit in row.links.split(" "):
+                        self.persons.setdefault(unit, set()).add(key[2:])
+            if row.type == "block.formed":
+                self.formed.append(row.scope[2:])
+        self.formed = list(dict.fromkeys(self.formed))  # formed, re-formed or retracted: decided again
+
+    def keys(self, block: str) -> set[str]:
+        units = self.units.get(block, set())
+        return ({"*", f"b:{block}"} | {f"u:{u}" for u in units}
+                | {f"p:{p}" for u in units for p in self.persons.get(u, ())})
+
+    def version(self, block: str) -> str:
+        seen = [self.latest[k] for k in self.keys(block) if k in self.latest]
+        return f"{max((s[0] for s in seen), default=0)}:{sum(s[1] for s in seen)}"
+
+    def positions(self, blocks: Iterable[str]) -> list[int]:
+        keys = set().union(*(self.keys(b) for b in blocks))
+        return [row.position for row in self.rows if not keys.isdisjoint(row.scope.split(" "))]
+
+
+def fold(events: Iterable[Stored], province: str, period: str) -> Facts:
+    facts = Facts(province, period)
+    for stored in events:
+        facts.add(Fact.from_stored(stored))
+    return facts
+
+
+def split(standings: Standings, facts: Facts) -> dict[str, tuple[int, BlockResult]]:
+    """A standings' blocks by key, each with its order (the position of its `block.formed`)."""
+    return {b.block: (facts.block(b.block).position, b) for b in standings.blocks}
