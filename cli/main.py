@@ -109,6 +109,7 @@ def import_cmd(ctx: Context, file: str) -> None:
       thidua import events-2020.jsonl
       cat events.jsonl | thidua import -
     """
+    from thidua.cli.progress import Progress
     from thidua.importer import import_events
     if file == "-":
         data = sys.stdin.buffer.read()
@@ -118,7 +119,11 @@ def import_cmd(ctx: Context, file: str) -> None:
                 data = handle.read()
         except OSError as exc:
             raise BadInput(f"cannot read {file}: {exc.strerror}") from None
-    outcome = import_events(ctx.store, data, ctx.plugins)
+    progress = Progress("validating", data.count(b"\n") + 1)
+    try:
+        outcome = import_events(ctx.store, data, ctx.plugins, progress)
+    finally:
+        progress.close()
     if outcome.problems:
         for problem in outcome.problems:
             click.echo(str(problem), err=True)
@@ -331,6 +336,7 @@ def demo_cmd(ctx: Context) -> None:
       thidua --db demo.sqlite demo
     """
     from thidua.cli import views
+    from thidua.cli.progress import Progress
     from thidua.importer import import_events
     for key in sorted(ctx.plugins.provinces):
         province = ctx.plugins.provinces[key]
@@ -350,7 +356,7 @@ def demo_cmd(ctx: Context) -> None:
                 click.echo(views.eligibility(_document(decider, "eligibility"), "table"), nl=False)
 
 
-from thidua.cli import audit, kit  # noqa: E402,F401  (register verify, keygen, checkpoint, bundle, diff, rules; plugin)
+from thidua.cli import audit, kit, upkeep  # noqa: E402,F401  (verify, keygen, checkpoint, bundle, diff, rules; plugin; rebuild)
 
 
 def main() -> None:

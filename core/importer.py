@@ -11,7 +11,7 @@ import difflib
 import json
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, Callable
 
 from thidua import checks
 from thidua.chain import canonical_bytes, record_digest
@@ -19,6 +19,7 @@ from thidua.decisions import Problem
 from thidua.events import ENVELOPE_REQUIRED, EVENT_TYPES, STORE_KEYS
 from thidua.facts import Fact, Facts, live_record
 from thidua.fields import Invalid
+from thidua.readmodel import ReadModels
 from thidua.registry import Plugins
 from thidua.rules import RulesError
 from thidua.store import AppendConflict, Store, Stored
@@ -154,7 +155,7 @@ def same_content(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return canonical_bytes(a) == canonical_bytes(b)
 
 
-def import_events(store: Store, data: bytes, plugins: Plugins) -> Outcome:
+def import_events(store: Store, data: bytes, plugins: Plugins, progress: Callable[[int], None] | None = None) -> Outcome:
     """Validate everything, then append everything (or nothing). Retries if another writer won."""
     objects, problems = parse_lines(data)
     if not objects and not problems:
@@ -170,37 +171,67 @@ def import_events(store: Store, data: bytes, plugins: Plugins) -> Outcome:
         return Outcome(problems=sorted(problems, key=lambda p: p.line))
     for _ in range(ATTEMPTS):
         head = store.head()
-        outcome = _check_against_log(store, head, candidates, plugins)
+        outcome = _check_against_log(store, head, candidates, plugins, progress)
         if outcome.problems or not outcome.appended:
             return outcome
         try:
             outcome.appended = store.append([(c.type, c.record) for c in outcome.appended], head)  # type: ignore[misc]
         except AppendConflict:
             continue  # another writer appended first: validate again against the new head
+        if store.is_sqlite:
+            ReadModels(store).catch_up(fresh=outcome.appended)  # index what we hold, not read it back
         return outcome
     return Outcome(problems=[LineProblem(0, "(store)", f"the log kept moving under {ATTEMPTS} attempts; try again")])
 
 
-def _check_against_log(store: Store, head: tuple[int, str], candidates: list[Candidate], plugins: Plugins) -> Outcome:
-    """Idempotency by id, the register, the sheet and the province's rules, line by line."""
-    outcome = Outcome()
-    # Only (position, type, digest of the record) per stored event: the log's records are not kept.
+def _known(store: Store, head: tuple[int, str], candidates: list[Candidate]) -> tuple[dict[str, Twin], dict[str, Twin], dict[tuple[str, str], Facts]]:
+    """What validation needs of the log: stored events by id and by hash (only a digest of each
+    record is kept) and the facts of the province-periods the input touches. With read models
+    (SQLite) only those are read; otherwise the whole log once."""
     by_id: dict[str, Twin] = {}
     by_hash: dict[str, Twin] = {}
-    periods: dict[tuple[str, str], Facts] = {}
     wanted = {(c.record["province"], c.record["period"]) for c in candidates}
-    for stored in store.read(stop=head[0] or None) if head[0] else ():
-        twin = Twin(stored.position, stored.type, record_digest(stored.record))
+    periods = {key: Facts(*key) for key in wanted}
+    if not head[0]:
+        return by_id, by_hash, periods
+
+    def twin(stored: Stored) -> Twin:
+        return Twin(stored.position, stored.type, record_digest(stored.record))
+
+    if store.is_sqlite:
+        models = ReadModels(store)
+        models.catch_up()
+        ids = {c.record["id"] for c in candidates if c.record.get("id")}
+        by_id = {event_id: twin(stored) for event_id, stored in models.ids(ids).items() if stored.position <= head[0]}
+        claimed = {c.store_keys["position"]: c.store_keys["hash"] for c in candidates
+                   if isinstance(c.store_keys.get("position"), int) and isinstance(c.store_keys.get("hash"), str)}
+        # The chain hash covers the position: a line's own hash can only be found where it says it was.
+        by_hash = {stored.hash: twin(stored) for stored in models.events(p for p in claimed if p <= head[0])
+                   if claimed[stored.position] == stored.hash}
+        for key, facts in periods.items():
+            facts.add_all(Fact.from_stored(stored) for stored in models.period_events(*key, stop=head[0]))
+        return by_id, by_hash, periods
+    for stored in store.read(stop=head[0]):
         if stored.record.get("id"):
-            by_id[stored.record["id"]] = twin
-        by_hash[stored.hash] = twin
+            by_id[stored.record["id"]] = twin(stored)
+        by_hash[stored.hash] = twin(stored)
         key = (stored.record["province"], stored.record["period"])
-        if key in wanted:
-            periods.setdefault(key, Facts(*key)).add(Fact.from_stored(stored))
+        if key in periods:
+            periods[key].add(Fact.from_stored(stored))
+    return by_id, by_hash, periods
+
+
+def _check_against_log(store: Store, head: tuple[int, str], candidates: list[Candidate], plugins: Plugins,
+                       progress: Callable[[int], None] | None = None) -> Outcome:
+    """Idempotency by id, the register, the sheet and the province's rules, line by line."""
+    outcome = Outcome()
+    by_id, by_hash, periods = _known(store, head, candidates)
     batch_ids: dict[str, Candidate] = {}
     accepted: list[Candidate] = []
     position = head[0]
-    for candidate in candidates:
+    for done, candidate in enumerate(candidates, start=1):
+        if progress and not done % 1000:
+            progress(1000)
         record, number = candidate.record, candidate.line
         stored_twin = by_hash.get(candidate.store_keys.get("hash", ""))
         if stored_twin is not None and stored_twin.type == candidate.type and stored_twin.digest == record_digest(record):

@@ -12,7 +12,7 @@ from typing import Any
 from thidua.decide import Decider, PluginFailed
 from thidua.decisions import BlockResult, Eligibility, Standings
 from thidua.facts import Facts
-from thidua.readmodel import Blocks, Progress, ReadModels, fingerprint, fold, split
+from thidua.readmodel import Progress, ReadModels, fingerprint, fold, split
 from thidua.registry import Plugins
 from thidua.replay import AsOf, Replay, replay
 from thidua.report import block_json, explain_unit_json
@@ -47,17 +47,16 @@ class ModelDecider(Decider):
     def __init__(self, plugins: Plugins, province: str, rules: RuleSet, models: ReadModels, period: str, head: tuple[int, str]):
         super().__init__(plugins, province, rules, Replay(Facts(province, period), *head))
         self.models, self.period = models, period
-        self.rows = models.rows(province, period)
-        self.independent = blocks_independent(plugins, province)
-        self.blocks = Blocks(self.rows) if self.independent else None
+        self.blocks = models.blocks(province, period) if blocks_independent(plugins, province) else None
         self.fingerprint = fingerprint(plugins.modules[province], self.province.version, rules.as_json())
         self._docs: dict[str, tuple[int, Any]] | None = None
+        self.decided = 0  # parts decided again by this query (the others were read back)
 
     # -- the parts -----------------------------------------------------------------------
     def _versions(self) -> dict[str, str]:
         if self.blocks is not None:
             return {block: self.blocks.version(block) for block in self.blocks.formed}
-        return {"": f"{self.rows[-1].position}:{len(self.rows)}" if self.rows else "0:0"}
+        return {"": "{}:{}".format(*self.models.stamp(self.key, self.period))}
 
     def docs(self) -> dict[str, tuple[int, Any]]:
         """part -> (order, document part), bringing stale parts up to date first."""
@@ -67,6 +66,7 @@ class ModelDecider(Decider):
             stale = [part for part, version in versions.items() if part not in stored or stored[part][0] != version]
             gone = [part for part in stored if part not in versions]
             decided = self._decide(stale, versions) if stale else {}
+            self.decided = len(decided)
             if decided or gone:
                 self.models.save(self.key, self.period, self.fingerprint, decided, gone)
             self._docs = {part: (order, doc) for part, (_, order, doc) in stored.items() if part in versions}
@@ -85,10 +85,15 @@ class ModelDecider(Decider):
             return {block: (versions[block], *found.get(block, (0, None))) for block in stale}
         out = {}
         for block in stale:
-            facts = fold(self.models.events(self.blocks.positions([block])), self.key, self.period)
+            facts = self._facts([block])
             found = self._split(self._call(hook, facts), facts)
             out[block] = (versions[block], *found.get(block, (0, None)))
         return out
+
+    def _facts(self, blocks: list[str]) -> Facts:
+        """Only what these blocks' decisions rest on (see `thidua.readmodel.Blocks`)."""
+        keys = set().union(*(self.blocks.keys(block) for block in blocks)) if blocks else set()
+        return fold(self.models.events(self.models.positions(self.key, self.period, keys)), self.key, self.period)
 
     def _split(self, result: Standings, facts: Facts) -> dict[str, tuple[int, Any, BlockResult]]:
         if result.lines:
@@ -129,6 +134,5 @@ class ModelDecider(Decider):
             facts = fold(self.models.period_events(self.key, self.period), self.key, self.period)
             return Decider(self.plugins, self.key, self.rules, Replay(facts, self.run.position, self.run.head_hash)).explain_json(unit, person)
         # Only the blocks whose events link the unit: its decision and every event naming it are there.
-        mine = [block for block in self.blocks.formed if unit in self.blocks.units.get(block, ())]
-        facts = fold(self.models.events(self.blocks.positions(mine)), self.key, self.period)
+        facts = self._facts([block for block in self.blocks.formed if unit in self.blocks.units.get(block, ())])
         return explain_unit_json(self.head, self._call("thidua_standings", facts), facts, unit, self.province, self.rules)

@@ -4,8 +4,8 @@ Two kinds of tables live beside the library's, in the same file, each reflecting
 position (`thidua_tracking`: position and the hash there, so a replaced log is noticed):
 
 - the **index**, one row per stored event: province, period, type, when it was recorded, its
-  id, the subjects it is *about* (`scope`: block, unit, person, or `*` for province-wide) and
-  the units it *links* (a block's members, a person's unit). A query reads only its own
+  id, the block, unit and person it is *about* (none: province-wide) and the units it
+  *links* (a block's members and head, a person's unit). A query reads only its own
   province-period's rows; `--as-of` is a range; import finds ids without reading the log.
 - the **decisions**, per province and period and per *part*: one block for a plugin whose
   blocks are independent (`thidua_blocks_independent`), else the whole period. Each part keeps
@@ -21,7 +21,6 @@ function of its version and fingerprint (two processes writing one write the sam
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
@@ -34,7 +33,7 @@ from thidua.facts import Fact, Facts
 from thidua.readcodec import pack, unpack
 from thidua.store import Store, Stored, decode_row
 
-SCHEMA = 1  # bump when the index, the scopes or the codec change: every read model is rebuilt
+SCHEMA = 2  # bump when the index, the scopes or the codec change: every read model is rebuilt
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 PROVINCE_WIDE = frozenset({"initiative.recognized"})  # about persons by list: every block sees it
 CHUNK = 500  # positions per `IN (…)` query
@@ -45,15 +44,18 @@ DDL = (
        hash TEXT NOT NULL, schema INTEGER NOT NULL)""",
     """CREATE TABLE IF NOT EXISTS thidua_index (position INTEGER PRIMARY KEY, province TEXT NOT NULL,
        period TEXT NOT NULL, type TEXT NOT NULL, recorded_us INTEGER NOT NULL, eid TEXT,
-       scope TEXT NOT NULL, links TEXT NOT NULL)""",
+       b TEXT, u TEXT, p TEXT, links TEXT NOT NULL)""",
     "CREATE INDEX IF NOT EXISTS thidua_index_period ON thidua_index (province, period, position)",
     "CREATE INDEX IF NOT EXISTS thidua_index_eid ON thidua_index (eid) WHERE eid IS NOT NULL",
     "CREATE INDEX IF NOT EXISTS thidua_index_recorded ON thidua_index (recorded_us)",
     """CREATE TABLE IF NOT EXISTS thidua_decisions (province TEXT NOT NULL, period TEXT NOT NULL,
        part TEXT NOT NULL, fingerprint TEXT NOT NULL, version TEXT NOT NULL, ord INTEGER NOT NULL,
        doc BLOB, result BLOB, PRIMARY KEY (province, period, part))""",
+    """CREATE TABLE IF NOT EXISTS thidua_blocks (province TEXT NOT NULL, period TEXT NOT NULL,
+       position INTEGER NOT NULL, state BLOB NOT NULL, PRIMARY KEY (province, period))""",
 )
-TABLES = ("thidua_tracking", "thidua_index", "thidua_decisions")
+TABLES = ("thidua_tracking", "thidua_index", "thidua_decisions", "thidua_blocks")
+ABOUT = (("b", "block"), ("u", "unit"), ("p", "person"))
 
 
 def microseconds(moment: datetime) -> int:
@@ -61,25 +63,16 @@ def microseconds(moment: datetime) -> int:
     return (moment - EPOCH) // timedelta(microseconds=1)
 
 
-def scope_of(event_type: str, record: dict[str, Any]) -> tuple[str, str]:
-    """What an event is about (`b:K1 u:U1 p:P1`, or `*`) and the units it links (`U1 U2`)."""
-    block = record.get("block")
-    if event_type in PROVINCE_WIDE or block == "*":
-        return "*", ""
-    keys = [f"{prefix}:{record[name]}" for prefix, name in (("b", "block"), ("u", "unit"), ("p", "person"))
-            if isinstance(record.get(name), str)]
+Scope = tuple  # (block, unit, person, links): what an event is about; all None = province-wide
+
+
+def scope_of(event_type: str, record: dict[str, Any]) -> Scope:
+    """The block, unit and person an event is about and the units it links (`U1 U2`)."""
+    if event_type in PROVINCE_WIDE or record.get("block") == "*":
+        return None, None, None, ""
+    about = tuple(record.get(name) if isinstance(record.get(name), str) else None for _, name in ABOUT)
     links = {record.get("unit"), record.get("head"), record.get("deputy"), *(record.get("members") or ())}
-    return " ".join(keys) or "*", " ".join(sorted(u for u in links if isinstance(u, str)))
-
-
-@dataclass(frozen=True)
-class Row:
-    """One index row of a province-period."""
-
-    position: int
-    type: str
-    scope: str
-    links: str
+    return (*about, " ".join(sorted(u for u in links if isinstance(u, str))))
 
 
 class ReadModels:
@@ -90,6 +83,12 @@ class ReadModels:
         self.datastore = store.recorder.datastore
         self.events_table = store.recorder.events_table_name
         with self.datastore.transaction(commit=True) as c:
+            c.execute(DDL[0])
+            c.execute("SELECT schema FROM thidua_tracking WHERE name = 'index'")
+            found = c.fetchone()
+            if found and found[0] != SCHEMA:  # tables of another layout: start again from the log
+                for table in TABLES:
+                    c.execute(f"DROP TABLE IF EXISTS {table}")
             for statement in DDL:
                 c.execute(statement)
 
@@ -110,7 +109,7 @@ class ReadModels:
                 if not events:
                     return tracked
                 rows = list(self._rows(c, events))  # (looks retraction targets up with the same cursor)
-                c.executemany("INSERT OR IGNORE INTO thidua_index VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+                c.executemany("INSERT OR IGNORE INTO thidua_index VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
                 last = events[-1]
                 c.execute("INSERT OR REPLACE INTO thidua_tracking VALUES ('index', ?, ?, ?)", (last.position, last.hash, SCHEMA))
             if progress:
@@ -138,21 +137,21 @@ class ReadModels:
             record = stored.record
             key = (record["province"], record["period"])
             if stored.type == "event.retracted":
-                scope, links = batch.get((key, record["target"])) or self._target_scope(c, key, record["target"])
+                scope = batch.get((key, record["target"])) or self._target_scope(c, key, record["target"])
             else:
-                scope, links = scope_of(stored.type, record)
-            batch[(key, stored.position)] = (scope, links)
+                scope = scope_of(stored.type, record)
+            batch[(key, stored.position)] = scope
             if record.get("id"):
-                batch[(key, record["id"])] = (scope, links)
-            yield (stored.position, *key, stored.type, microseconds(stored.recorded_at), record.get("id"), scope, links)
+                batch[(key, record["id"])] = scope
+            yield (stored.position, *key, stored.type, microseconds(stored.recorded_at), record.get("id"), *scope)
 
-    def _target_scope(self, c: Any, key: tuple[str, str], target: str | int) -> tuple[str, str]:
-        """A retraction is about what its target was about (`*` if the target is not found)."""
+    def _target_scope(self, c: Any, key: tuple[str, str], target: str | int) -> Scope:
+        """A retraction is about what its target was about (province-wide if it is not found)."""
         column = "eid" if isinstance(target, str) else "position"
-        c.execute(f"SELECT scope, links FROM thidua_index WHERE {column} = ? AND province = ? AND period = ? "
+        c.execute(f"SELECT b, u, p, links FROM thidua_index WHERE {column} = ? AND province = ? AND period = ? "
                   "ORDER BY position DESC LIMIT 1", (target, *key))
         found = c.fetchone()
-        return tuple(found) if found else ("*", "")  # type: ignore[return-value]
+        return tuple(found) if found else (None, None, None, "")
 
     def rebuild(self, progress: Progress | None = None) -> tuple[int, str]:
         """Drop every read model and index the whole log again."""
@@ -162,11 +161,43 @@ class ReadModels:
         return self.catch_up(progress=progress)
 
     # -- reading through the index ---------------------------------------------------------
-    def rows(self, province: str, period: str) -> list[Row]:
+    def stamp(self, province: str, period: str) -> tuple[int, int]:
+        """The last position and the number of events of a province-period."""
         with self.datastore.transaction(commit=False) as c:
-            c.execute("SELECT position, type, scope, links FROM thidua_index WHERE province = ? AND period = ? ORDER BY position",
-                      (province, period))
-            return [Row(*row) for row in c.fetchall()]
+            c.execute("SELECT max(position), count(*) FROM thidua_index WHERE province = ? AND period = ?", (province, period))
+            last, count = c.fetchone()
+            return last or 0, count
+
+    def blocks(self, province: str, period: str) -> "Blocks":
+        """The province-period's blocks and what each rests on, brought up to date with the
+        events indexed since it was last kept (a few rows, not the whole period)."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT position, state FROM thidua_blocks WHERE province = ? AND period = ?", (province, period))
+            found = c.fetchone()
+            blocks = Blocks.from_json(found[1]) if found else Blocks()
+            c.execute("SELECT position, type, b, u, p, links FROM thidua_index WHERE province = ? AND period = ? AND position > ? "
+                      "ORDER BY position", (province, period, blocks.position))
+            rows = c.fetchall()
+        if rows:
+            blocks.add(rows)
+            with self.datastore.transaction(commit=True) as c:
+                c.execute("INSERT OR REPLACE INTO thidua_blocks VALUES (?, ?, ?, ?)", (province, period, blocks.position, blocks.to_json()))
+        return blocks
+
+    def positions(self, province: str, period: str, keys: set[str]) -> list[int]:
+        """The positions of a province-period's events about any of these keys (`b:K1`, `u:U1`,
+        `p:P1`, `*` for province-wide ones); SQLite scans the period's index range."""
+        about: dict[str, list[str]] = {"b": [], "u": [], "p": []}
+        for key in keys - {"*"}:
+            about[key[0]].append(key[2:])
+        where = " OR ".join([f"{column} IN ({','.join('?' * len(values))})" for column, values in about.items() if values]
+                            + (["(b IS NULL AND u IS NULL AND p IS NULL)"] if "*" in keys else []))
+        if not where:
+            return []
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT position FROM thidua_index WHERE province = ? AND period = ? AND ({where})",
+                      [province, period, *about["b"], *about["u"], *about["p"]])
+            return [row[0] for row in c.fetchall()]
 
     def periods(self) -> list[tuple[str, str]]:
         with self.datastore.transaction(commit=False) as c:
@@ -270,30 +301,37 @@ def fingerprint(module: Any, province_version: str, rules_json: Any) -> str:
 
 
 # -- which events a block's decision rests on -------------------------------------------------
-@dataclass
 class Blocks:
-    """The blocks of a province-period and, per block, the positions its decision rests on:
-    the block's own events, its linked units' and their persons' events, province-wide ones."""
+    """The blocks of a province-period and what each block's decision rests on: the block's
+    own events, its linked units' and their persons' events, and province-wide ones.
 
-    rows: list[Row]
+    Kept from index rows in order; the version of a block is the last position and the count
+    of those events. The log only grows, and every change of which events a block rests on is
+    itself one of them (a member added, a person registered to a unit), so a block whose
+    version did not move has nothing new to decide."""
 
-    def __post_init__(self) -> None:
-        self.latest: dict[str, list[int]] = {}  # scope key -> [last position, count]
-        self.units: dict[str, set[str]] = {}  # block -> units its events link
-        self.persons: dict[str, set[str]] = {}  # unit -> persons linked to it
-        self.formed: list[str] = []
-        for row in self.rows:
-            for key in row.scope.split(" "):
+    def __init__(self, position: int = 0, latest: dict | None = None, units: dict | None = None,
+                 persons: dict | None = None, formed: list | None = None):
+        self.position = position  # the last index row applied
+        self.latest: dict[str, list[int]] = latest or {}  # key (b:K1, u:U1, p:P1, *) -> [last position, count]
+        self.units: dict[str, set[str]] = {b: set(us) for b, us in (units or {}).items()}  # block -> units linked
+        self.persons: dict[str, set[str]] = {u: set(ps) for u, ps in (persons or {}).items()}  # unit -> persons
+        self.formed: list[str] = formed or []
+
+    def add(self, rows: Iterable[tuple]) -> None:
+        for position, event_type, block, unit, person, links in rows:
+            keys = [f"{prefix}:{value}" for prefix, value in (("b", block), ("u", unit), ("p", person)) if value] or ["*"]
+            for key in keys:
                 seen = self.latest.setdefault(key, [0, 0])
-                seen[0], seen[1] = row.position, seen[1] + 1
-                if row.links and key[0] == "b":
-                    self.units.setdefault(key[2:], set()).update(row.links.split(" "))
-                elif row.links and key[0] == "p":
-                    for unit in row.links.split(" "):
-                        self.persons.setdefault(unit, set()).add(key[2:])
-            if row.type == "block.formed":
-                self.formed.append(row.scope[2:])
-        self.formed = list(dict.fromkeys(self.formed))  # formed, re-formed or retracted: decided again
+                seen[0], seen[1] = position, seen[1] + 1
+            if links and block:
+                self.units.setdefault(block, set()).update(links.split(" "))
+            if links and person:
+                for linked in links.split(" "):
+                    self.persons.setdefault(linked, set()).add(person)
+            if event_type == "block.formed" and block not in self.formed:
+                self.formed.append(block)
+            self.position = position
 
     def keys(self, block: str) -> set[str]:
         units = self.units.get(block, set())
@@ -304,9 +342,14 @@ class Blocks:
         seen = [self.latest[k] for k in self.keys(block) if k in self.latest]
         return f"{max((s[0] for s in seen), default=0)}:{sum(s[1] for s in seen)}"
 
-    def positions(self, blocks: Iterable[str]) -> list[int]:
-        keys = set().union(*(self.keys(b) for b in blocks))
-        return [row.position for row in self.rows if not keys.isdisjoint(row.scope.split(" "))]
+    def to_json(self) -> bytes:
+        return orjson.dumps({"position": self.position, "latest": self.latest, "formed": self.formed,
+                             "units": {b: sorted(us) for b, us in self.units.items()},
+                             "persons": {u: sorted(ps) for u, ps in self.persons.items()}})
+
+    @classmethod
+    def from_json(cls, data: bytes) -> "Blocks":
+        return cls(**orjson.loads(data))
 
 
 def fold(events: Iterable[Stored], province: str, period: str) -> Facts:
