@@ -82,12 +82,12 @@ class ModelDecider(Decider):
                 doc = {"blocks": [block_json(b) for b in result.blocks], "notes": [n.as_json() for n in result.lines]} if self.ranks else None
                 return {"": (versions[""], 0, doc, result)}
             found = self._split(result, facts)
-            return {block: (versions[block], *found.get(block, (0, None))) for block in stale}
+            return {block: (versions[block], *found.get(block, (0, None, None))) for block in stale}
         out = {}
         for block in stale:
             facts = self._facts([block])
             found = self._split(self._call(hook, facts), facts)
-            out[block] = (versions[block], *found.get(block, (0, None)))
+            out[block] = (versions[block], *found.get(block, (0, None, None)))
         return out
 
     def _facts(self, blocks: list[str]) -> Facts:

@@ -21,11 +21,13 @@ function of its version and fingerprint (two processes writing one write the sam
 from __future__ import annotations
 
 import hashlib
+import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 import orjson
+from eventsourcing.persistence import OperationalError
 
 from thidua import chain
 from thidua.decisions import BlockResult, Standings
@@ -37,6 +39,7 @@ SCHEMA = 2  # bump when the index, the scopes or the codec change: every read mo
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 PROVINCE_WIDE = frozenset({"initiative.recognized"})  # about persons by list: every block sees it
 CHUNK = 500  # positions per `IN (…)` query
+WRITE_ATTEMPTS = 20
 Progress = Callable[[int], None]
 
 DDL = (
@@ -82,38 +85,62 @@ class ReadModels:
         self.store = store
         self.datastore = store.recorder.datastore
         self.events_table = store.recorder.events_table_name
-        with self.datastore.transaction(commit=True) as c:
-            c.execute(DDL[0])
-            c.execute("SELECT schema FROM thidua_tracking WHERE name = 'index'")
-            found = c.fetchone()
-            if found and found[0] != SCHEMA:  # tables of another layout: start again from the log
-                for table in TABLES:
-                    c.execute(f"DROP TABLE IF EXISTS {table}")
-            for statement in DDL:
-                c.execute(statement)
+        self._write(self._create)
+
+    def _create(self, c: Any) -> None:
+        c.execute("SELECT schema FROM thidua_tracking WHERE name = 'index'")
+        found = c.fetchone()
+        if found and found[0] != SCHEMA:  # tables of another layout: start again from the log
+            for table in TABLES:
+                c.execute(f"DROP TABLE IF EXISTS {table}")
+        for statement in DDL:
+            c.execute(statement)
+
+    def _write(self, work: Callable[[Any], Any]) -> Any:
+        """Run `work(cursor)` in one write transaction that takes the write lock *first*.
+
+        In WAL mode a transaction that has read and then writes after another process committed
+        fails at once ("database is locked", no waiting), so nothing is read before the lock;
+        the rare failure that remains (creating the tables) is retried."""
+        for attempt in range(WRITE_ATTEMPTS):
+            try:
+                with self.datastore.transaction(commit=True) as c:
+                    c.execute(DDL[0])
+                    c.execute("INSERT OR REPLACE INTO thidua_tracking VALUES ('writer', 0, '', 0)")
+                    return work(c)
+            except OperationalError as exc:
+                if "locked" not in str(exc) or attempt == WRITE_ATTEMPTS - 1:
+                    raise
+                time.sleep(0.02 * (attempt + 1))
 
     # -- the index -----------------------------------------------------------------------
     def catch_up(self, fresh: list[Stored] | None = None, progress: Progress | None = None) -> tuple[int, str]:
         """Index every event after the tracked position; return the head (position, hash).
 
         `fresh` are events this process just appended (no need to read them back)."""
+        def page(c: Any) -> tuple[tuple[int, str], int]:
+            nonlocal fresh
+            tracked = self._tracked(c)
+            if fresh and fresh[0].position == tracked[0] + 1:
+                events, fresh = fresh, None
+            else:
+                c.execute(f"SELECT rowid, topic, state FROM {self.events_table} WHERE rowid > ? ORDER BY rowid LIMIT 20000",
+                          (tracked[0],))
+                events = [decode_row(row) for row in c.fetchall()]
+            if not events:
+                return tracked, 0
+            rows = list(self._rows(c, events))  # (looks retraction targets up with the same cursor)
+            c.executemany("INSERT OR IGNORE INTO thidua_index VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            last = events[-1]
+            c.execute("INSERT OR REPLACE INTO thidua_tracking VALUES ('index', ?, ?, ?)", (last.position, last.hash, SCHEMA))
+            return (last.position, last.hash), len(events)
+
         while True:
-            with self.datastore.transaction(commit=True) as c:
-                tracked = self._tracked(c)
-                if fresh and fresh[0].position == tracked[0] + 1:
-                    events, fresh = fresh, None
-                else:
-                    c.execute(f"SELECT rowid, topic, state FROM {self.events_table} WHERE rowid > ? ORDER BY rowid LIMIT 20000",
-                              (tracked[0],))
-                    events = [decode_row(row) for row in c.fetchall()]
-                if not events:
-                    return tracked
-                rows = list(self._rows(c, events))  # (looks retraction targets up with the same cursor)
-                c.executemany("INSERT OR IGNORE INTO thidua_index VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
-                last = events[-1]
-                c.execute("INSERT OR REPLACE INTO thidua_tracking VALUES ('index', ?, ?, ?)", (last.position, last.hash, SCHEMA))
+            head, count = self._write(page)
+            if not count:
+                return head
             if progress:
-                progress(len(events))
+                progress(count)
 
     def _tracked(self, c: Any) -> tuple[int, str]:
         """The indexed position; everything is dropped if the schema changed or the log under
@@ -155,9 +182,10 @@ class ReadModels:
 
     def rebuild(self, progress: Progress | None = None) -> tuple[int, str]:
         """Drop every read model and index the whole log again."""
-        with self.datastore.transaction(commit=True) as c:
+        def drop(c: Any) -> None:
             for table in TABLES:
                 c.execute(f"DELETE FROM {table}")
+        self._write(drop)
         return self.catch_up(progress=progress)
 
     # -- reading through the index ---------------------------------------------------------
@@ -180,8 +208,8 @@ class ReadModels:
             rows = c.fetchall()
         if rows:
             blocks.add(rows)
-            with self.datastore.transaction(commit=True) as c:
-                c.execute("INSERT OR REPLACE INTO thidua_blocks VALUES (?, ?, ?, ?)", (province, period, blocks.position, blocks.to_json()))
+            state = (province, period, blocks.position, blocks.to_json())
+            self._write(lambda c: c.execute("INSERT OR REPLACE INTO thidua_blocks VALUES (?, ?, ?, ?)", state))
         return blocks
 
     def positions(self, province: str, period: str, keys: set[str]) -> list[int]:
@@ -279,13 +307,14 @@ class ReadModels:
     def save(self, province: str, period: str, fingerprint: str, decided: dict[str, tuple[str, int, Any, Any]],
              gone: Iterable[str] = ()) -> None:
         """Store decided parts (part -> (version, order, document part, full result)); drop `gone` ones."""
-        with self.datastore.transaction(commit=True) as c:
+        rows = [(province, period, part, fingerprint, version, order, None if doc is None else orjson.dumps(pack(doc)),
+                 None if result is None else orjson.dumps(pack(result))) for part, (version, order, doc, result) in decided.items()]
+
+        def store(c: Any) -> None:
             c.executemany("DELETE FROM thidua_decisions WHERE province = ? AND period = ? AND part = ?",
                           [(province, period, part) for part in gone])
-            c.executemany("INSERT OR REPLACE INTO thidua_decisions VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                          [(province, period, part, fingerprint, version, order,
-                            None if doc is None else orjson.dumps(pack(doc)), None if result is None else orjson.dumps(pack(result)))
-                           for part, (version, order, doc, result) in decided.items()])
+            c.executemany("INSERT OR REPLACE INTO thidua_decisions VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        self._write(store)
 
 
 def fingerprint(module: Any, province_version: str, rules_json: Any) -> str:

@@ -11,7 +11,8 @@ In a plugin's tests (pytest collects the subclass; `bad_events` is optional):
 It loads the installed plugins, imports the plugin's demo events into a fresh in-memory store,
 and checks: the plugin loads with its hooks; rule ids are well-formed, unique across installed
 provinces and each quotes its document; every decision cites a rule id of the rule set in force;
-replay is deterministic (also across PYTHONHASHSEED); `--as-of` is monotonic; retracting an
+replay is deterministic (also across PYTHONHASHSEED); `--as-of` is monotonic; the kept
+decisions (read models, per block if the plugin says its blocks are independent) equal a full replay; retracting an
 event decides as if it was never recorded; recording an event again changes no decision
 (superseding, not adding); bad events are refused with `LINE N: key: reason` and nothing stored.
 """
@@ -31,6 +32,7 @@ from thidua import jsonout
 from thidua.decide import Decider, cited
 from thidua.events import EVENT_TYPES
 from thidua.importer import import_events, parse_lines
+from thidua.query import ModelDecider, open_decider
 from thidua.registry import Plugins, load_plugins
 from thidua.replay import AsOf, replay
 from thidua.store import Store
@@ -173,6 +175,24 @@ class ProvinceConformance:
             full = kit.decider(store, period).documents()
             pinned = kit.decider(store, period, AsOf(f"@{last}", position=last)).documents()
             assert {n: dict(d, as_of=None) for n, d in pinned.items()} == full
+
+    def test_read_models_decide_as_a_full_replay(self, kit: Kit, tmp_path_factory) -> None:
+        """Imported in slices into a SQLite store, after every slice the kept decisions (and
+        `thidua_blocks_independent`, if claimed) must give the documents of a full replay."""
+        store = Store(str(tmp_path_factory.mktemp("models") / "kit.sqlite"))
+        step = max(1, len(kit.demo) // 12)
+        try:
+            for start in range(0, len(kit.demo), step):
+                outcome = import_events(store, jsonl(kit.demo[start:start + step]), kit.plugins)
+                assert not outcome.problems, outcome.problems[:3]
+                for period in kit.periods:
+                    kept = open_decider(store, kit.plugins, self.province, period, kit.plugins.ruleset(self.province, period))
+                    assert isinstance(kept, ModelDecider)
+                    full = kit.decider(store, period)
+                    assert kept.documents() == full.documents(), \
+                        f"{period}: after {start + step} demo events the kept decisions differ from a full replay"
+        finally:
+            store.close()
 
     def _sample(self, kit: Kit, wanted) -> list[int]:
         picked, types = [], set()
