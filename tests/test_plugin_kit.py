@@ -63,7 +63,7 @@ def test_a_scaffolded_plugin_passes_its_own_tests_and_the_conformance_kit(instal
     package, site = installed
     result = run(sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=package, site=site)
     assert result.returncode == 0, result.stdout[-3000:]
-    assert "16 passed" in result.stdout
+    assert "17 passed" in result.stdout
 
 
 def test_the_kit_fails_a_plugin_that_ignores_retractions(tmp_path):
