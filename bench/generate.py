@@ -20,12 +20,16 @@ PER_PROVINCE_YEAR = 50_000
 BLOCK = 10
 
 
+def units_for(events: int) -> int:
+    """Per block of 10: 10 × (1 registration + 16 yearly events) + block.formed, 2 conferences, 1 dossier."""
+    return max(BLOCK * 2, (events - 1) // (17 * BLOCK + 4) * BLOCK)
+
+
 def province_year(year: int, events: int, rng: random.Random) -> Iterator[dict]:
     def ev(event_type: str, at: str, **keys) -> dict:
         return {"type": event_type, "province": "laichau", "period": str(year), "at": f"{year}-{at}", **keys}
 
-    # Per block of 10: 10 × (1 registration + 16 yearly events) + block.formed, 2 conferences, 1 dossier.
-    units = max(BLOCK * 2, (events - 1) // (17 * BLOCK + 4) * BLOCK)
+    units = units_for(events)
     names = [f"U{year}_{i:05d}" for i in range(units)]
     produced = 0
     for unit in names:
@@ -82,6 +86,23 @@ def write(path: str, total: int) -> int:
             handle.write(line)
             count += 1
     return count
+
+
+def write_years(folder: str, total: int) -> list[str]:
+    """The same log as `write`, one file per province-year (as each province would import its own)."""
+    paths: list[str] = []
+    handle = None
+    for line in log(total):
+        year = orjson.loads(line)["period"]
+        if not paths or not paths[-1].endswith(f"-{year}.jsonl"):
+            if handle:
+                handle.close()
+            paths.append(f"{folder}/laichau-{year}.jsonl")
+            handle = open(paths[-1], "wb")
+        handle.write(line)
+    if handle:
+        handle.close()
+    return paths
 
 
 if __name__ == "__main__":

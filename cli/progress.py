@@ -23,8 +23,12 @@ class Progress:
         self.started = time.monotonic()
         self.bar: Any = None
 
-    def __call__(self, count: int) -> None:
+    def __call__(self, count: int, remaining: int | None = None) -> None:
         self.done += count
+        if remaining is not None:  # the work knows better than the guess it started with
+            self.total = self.done + remaining
+            if self.bar is not None:
+                self.bar.length = self.total
         if not self.enabled:
             return
         if self.bar is None and time.monotonic() - self.started >= DELAY:

@@ -40,7 +40,7 @@ EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 PROVINCE_WIDE = frozenset({"initiative.recognized"})  # about persons by list: every block sees it
 CHUNK = 500  # positions per `IN (…)` query
 WRITE_ATTEMPTS = 20
-Progress = Callable[[int], None]
+Progress = Callable[..., None]  # progress(done_now, still_to_do=None)
 
 DDL = (
     """CREATE TABLE IF NOT EXISTS thidua_tracking (name TEXT PRIMARY KEY, position INTEGER NOT NULL,
@@ -140,7 +140,7 @@ class ReadModels:
             if not count:
                 return head
             if progress:
-                progress(count)
+                progress(count, self.store.head()[0] - head[0])
 
     def _tracked(self, c: Any) -> tuple[int, str]:
         """The indexed position; everything is dropped if the schema changed or the log under

@@ -181,3 +181,23 @@ def test_rebuild_command_indexes_and_decides_everything(thidua):
     assert thidua("rebuild", "--province", "nowhere").code == 2
     memory = thidua.__class__(":memory:")("rebuild")
     assert memory.code == 2 and "SQLite stores only" in memory.err
+
+
+def test_progress_bars_show_on_a_terminal_only_and_only_after_a_second(monkeypatch, capsys):
+    from thidua.cli import progress as bars
+    monkeypatch.setattr(bars.sys.stderr, "isatty", lambda: True)
+    quick = bars.Progress("indexing", 100)
+    quick(100)
+    quick.close()
+    assert capsys.readouterr().err == ""  # done within a second: no bar
+    monkeypatch.setattr(bars, "DELAY", 0.0)
+    slow = bars.Progress("indexing", 100)
+    slow(40, 160)  # the work says 160 more are coming
+    slow(160)
+    slow.close()
+    shown = capsys.readouterr().err
+    assert "indexing" in shown and "100%" in shown
+    piped = bars.Progress("indexing", 100, enabled=False)
+    piped(100)
+    piped.close()
+    assert capsys.readouterr().err == ""
