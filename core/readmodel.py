@@ -32,10 +32,12 @@ from eventsourcing.persistence import OperationalError
 from thidua import chain
 from thidua.decisions import BlockResult, Standings
 from thidua.facts import Fact, Facts
+from thidua.jsonout import jsonl
 from thidua.readcodec import pack, unpack
+from thidua.report import block_from_json, exact
 from thidua.store import Store, Stored, decode_row
 
-SCHEMA = 2  # bump when the index, the scopes or the codec change: every read model is rebuilt
+SCHEMA = 3  # bump when the index, the scopes or the codec change: every read model is rebuilt
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 PROVINCE_WIDE = frozenset({"initiative.recognized"})  # about persons by list: every block sees it
 CHUNK = 500  # positions per `IN (…)` query
@@ -291,7 +293,7 @@ class ReadModels:
         with self.datastore.transaction(commit=False) as c:
             c.execute("SELECT part, version, ord, doc FROM thidua_decisions WHERE province = ? AND period = ? AND fingerprint = ?",
                       (province, period, fingerprint))
-            return {part: (version, order, doc and unpack(orjson.loads(doc))) for part, version, order, doc in c.fetchall()}
+            return {part: (version, order, doc and _document(orjson.loads(doc))) for part, version, order, doc in c.fetchall()}
 
     def results(self, province: str, period: str, names: list[str]) -> dict[str, Any]:
         """The full decided results (with every line) of these parts."""
@@ -307,7 +309,7 @@ class ReadModels:
     def save(self, province: str, period: str, fingerprint: str, decided: dict[str, tuple[str, int, Any, Any]],
              gone: Iterable[str] = ()) -> None:
         """Store decided parts (part -> (version, order, document part, full result)); drop `gone` ones."""
-        rows = [(province, period, part, fingerprint, version, order, None if doc is None else orjson.dumps(pack(doc)),
+        rows = [(province, period, part, fingerprint, version, order, None if doc is None else jsonl(doc).encode(),
                  None if result is None else orjson.dumps(pack(result))) for part, (version, order, doc, result) in decided.items()]
 
         def store(c: Any) -> None:
@@ -315,6 +317,18 @@ class ReadModels:
                           [(province, period, part) for part in gone])
             c.executemany("INSERT OR REPLACE INTO thidua_decisions VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
         self._write(store)
+
+
+def _document(doc: dict[str, Any]) -> dict[str, Any]:
+    """A stored document part (a block, or a period's blocks and notes) with exact numbers again.
+    Stored as printed (`thidua.jsonout`): reading it back is one orjson call, not a walk."""
+    if "units" in doc:
+        return block_from_json(doc)
+    for block in doc["blocks"]:
+        block_from_json(block)
+    for line in doc["notes"]:
+        line["points"] = exact(line["points"])
+    return doc
 
 
 def fingerprint(module: Any, province_version: str, rules_json: Any) -> str:

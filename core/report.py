@@ -3,6 +3,7 @@ that produced them. Tables and CSV are rendered from these same dictionaries."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from thidua.decisions import BlockResult, Eligibility, Line, Standings, UnitResult
@@ -29,6 +30,24 @@ def unit_json(result: UnitResult) -> dict[str, Any]:
 def block_json(block: BlockResult) -> dict[str, Any]:
     return {"block": block.block, "name": block.name, "units": [unit_json(u) for u in block.units],
             "notes": [line.as_json() for line in block.lines]}
+
+
+def exact(value: Any) -> Decimal | None:
+    """A number as JSON gave it back (int, float or text from `wire_number`) as the exact Decimal."""
+    if value is None or isinstance(value, Decimal):
+        return value
+    return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+
+
+def block_from_json(doc: dict[str, Any]) -> dict[str, Any]:
+    """`block_json` read back from JSON: totals and points exact Decimals again (in place)."""
+    for unit in doc["units"]:
+        unit["total"] = exact(unit["total"])
+        for line in unit["warnings"]:
+            line["points"] = exact(line["points"])
+    for line in doc["notes"]:
+        line["points"] = exact(line["points"])
+    return doc
 
 
 def standings_json(head: dict[str, Any], standings: Standings) -> dict[str, Any]:
