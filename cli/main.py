@@ -61,13 +61,16 @@ class Context:
         except UnknownProvince as exc:
             raise Usage(str(exc)) from None
 
-    def ruleset(self, key: str, period: str):
+    def period(self, period: str) -> None:
         from thidua.fields import Invalid, Period
-        from thidua.rules import RulesError
         try:
             Period().parse(period)
         except Invalid as exc:
             raise Usage(f"--period: {exc}") from None
+
+    def ruleset(self, key: str, period: str):
+        from thidua.rules import RulesError
+        self.period(period)
         try:
             return self.province(key).ruleset_for(period)
         except RulesError as exc:
@@ -232,7 +235,7 @@ def _decider(ctx: Context, province: str, period: str, as_of: str | None, quiet:
         moment = parse_as_of(as_of)
     except AsOfError as exc:
         raise Usage(str(exc)) from None
-    progress = Progress("indexing new events", ctx.store.head()[0], enabled=not quiet)
+    progress = Progress("indexing new events", 0, enabled=not quiet)  # catching up tells it how many
     try:
         return open_decider(ctx.store, ctx.plugins, province, period, rules, moment, progress, replayed)
     finally:
@@ -336,7 +339,6 @@ def demo_cmd(ctx: Context) -> None:
       thidua --db demo.sqlite demo
     """
     from thidua.cli import views
-    from thidua.cli.progress import Progress
     from thidua.importer import import_events
     for key in sorted(ctx.plugins.provinces):
         province = ctx.plugins.provinces[key]

@@ -36,8 +36,13 @@ def rebuild_cmd(ctx: Context, province: str | None, period: str | None) -> None:
         raise Usage(f"--db {ctx.db!r}: read models are kept in SQLite stores only; this store is always replayed")
     if province:
         ctx.province(province)
+    if period:
+        ctx.period(period)
     started = time.perf_counter()
-    models = ReadModels(store)
+    models = ReadModels.of(store)
+    models.catch_up()
+    if (province or period) and not any(province in (None, p) and period in (None, y) for p, y in models.periods()):
+        raise Usage(f"no events recorded for {province or 'any province'}{' ' + period if period else ''}: nothing to rebuild")
     indexing = Progress("indexing", store.head()[0])
     try:
         position, _ = models.rebuild(indexing)

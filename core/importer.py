@@ -179,7 +179,7 @@ def import_events(store: Store, data: bytes, plugins: Plugins, progress: Callabl
         except AppendConflict:
             continue  # another writer appended first: validate again against the new head
         if store.is_sqlite:
-            ReadModels(store).catch_up(fresh=outcome.appended)  # index what we hold, not read it back
+            ReadModels.of(store).catch_up(fresh=outcome.appended)  # index what we hold, not read it back
         return outcome
     return Outcome(problems=[LineProblem(0, "(store)", f"the log kept moving under {ATTEMPTS} attempts; try again")])
 
@@ -199,7 +199,7 @@ def _known(store: Store, head: tuple[int, str], candidates: list[Candidate]) -> 
         return Twin(stored.position, stored.type, record_digest(stored.record))
 
     if store.is_sqlite:
-        models = ReadModels(store)
+        models = ReadModels.of(store)
         models.catch_up()
         ids = {c.record["id"] for c in candidates if c.record.get("id")}
         by_id = {event_id: twin(stored) for event_id, stored in models.ids(ids).items() if stored.position <= head[0]}

@@ -15,7 +15,7 @@ from thidua.facts import Facts
 from thidua.readmodel import Progress, ReadModels, fingerprint, fold, split
 from thidua.registry import Plugins
 from thidua.replay import AsOf, Replay, replay
-from thidua.report import block_json, explain_unit_json
+from thidua.report import block_json, explain_unit_json, standings_json
 from thidua.rules import RuleSet
 from thidua.store import Store
 
@@ -28,7 +28,7 @@ def open_decider(store: Store, plugins: Plugins, province: str, period: str, rul
     `replayed`: the caller reads `decider.run.facts` (diff), so fold the period's facts."""
     if not store.is_sqlite:
         return Decider(plugins, province, rules, replay(store, province, period, as_of), as_of)
-    models = ReadModels(store)
+    models = ReadModels.of(store)
     head = models.catch_up(progress=progress)
     if as_of.position is None and as_of.moment is None and not replayed:
         return ModelDecider(plugins, province, rules, models, period, head)
@@ -79,7 +79,7 @@ class ModelDecider(Decider):
             facts = fold(self.models.period_events(self.key, self.period), self.key, self.period)
             result = self._call(hook, facts)
             if self.blocks is None:
-                doc = {"blocks": [block_json(b) for b in result.blocks], "notes": [n.as_json() for n in result.lines]} if self.ranks else None
+                doc = standings_json({}, result) if self.ranks else None  # the document without its header
                 return {"": (versions[""], 0, doc, result)}
             found = self._split(result, facts)
             return {block: (versions[block], *found.get(block, (0, None, None))) for block in stale}

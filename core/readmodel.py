@@ -83,6 +83,14 @@ def scope_of(event_type: str, record: dict[str, Any]) -> Scope:
 class ReadModels:
     """The index and the decision parts of one SQLite store."""
 
+    @classmethod
+    def of(cls, store: Store) -> "ReadModels":
+        """The read models of a store, opened (tables checked, created) once per process."""
+        models = getattr(store, "_read_models", None)
+        if models is None:
+            models = store._read_models = cls(store)  # type: ignore[attr-defined]
+        return models
+
     def __init__(self, store: Store):
         self.store = store
         self.datastore = store.recorder.datastore

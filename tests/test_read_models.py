@@ -136,7 +136,7 @@ def test_several_writers_at_once_leave_read_models_equal_to_a_full_replay(tmp_pa
         assert process.returncode == 0, err.decode()
     kept, full = kept_and_full(store)
     assert kept == full
-    models = ReadModels(store)
+    models = ReadModels.of(store)
     head = store.head()[0]
     assert head == len(world()) + 36
     with models.datastore.transaction(commit=False) as c:
@@ -201,3 +201,11 @@ def test_progress_bars_show_on_a_terminal_only_and_only_after_a_second(monkeypat
     piped(100)
     piped.close()
     assert capsys.readouterr().err == ""
+
+
+def test_rebuild_refuses_a_period_it_has_no_events_for(thidua):
+    thidua.load(world())
+    bad = thidua("rebuild", "--period", "20x0")
+    assert bad.code == 2 and "--period" in bad.err and len(bad.err.strip().splitlines()) == 1
+    none = thidua("rebuild", "--province", KEY, "--period", "2019")
+    assert none.code == 2 and "no events recorded for laichau 2019" in none.err
