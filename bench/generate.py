@@ -10,7 +10,7 @@ Châu, Lào Cai-style periods of the same plugin: later years), as a national lo
 from __future__ import annotations
 
 import random
-from typing import Iterator
+from collections.abc import Iterator
 
 import orjson
 
@@ -37,10 +37,17 @@ def province_year(year: int, events: int, rng: random.Random) -> Iterator[dict]:
     produced += units
     yield ev("sheet.defined", "01-15", block="*", criteria=[{"id": c, "max": m} for c, m in CRITERIA])
     produced += 1
-    blocks = [names[i:i + BLOCK] for i in range(0, units, BLOCK)]
+    blocks = [names[i : i + BLOCK] for i in range(0, units, BLOCK)]
     for number, members in enumerate(blocks):
-        yield ev("block.formed", "01-10", block=f"K{number:04d}", name=f"Khối thi đua số {number + 1}",
-                 members=members, head=members[0], deputy=members[1])
+        yield ev(
+            "block.formed",
+            "01-10",
+            block=f"K{number:04d}",
+            name=f"Khối thi đua số {number + 1}",
+            members=members,
+            head=members[0],
+            deputy=members[1],
+        )
         produced += 1
     for number, members in enumerate(blocks):
         block = f"K{number:04d}"
@@ -50,9 +57,13 @@ def province_year(year: int, events: int, rng: random.Random) -> Iterator[dict]:
             yield ev("report.submitted", "06-15", unit=unit, kind="mid_year")
             yield ev("report.submitted", "11-30", unit=unit, kind="year_end")
             for criterion, cap in CRITERIA:
-                yield ev("score.self", "12-01", unit=unit, criterion=criterion, points=rng.randrange(cap, 2 * cap + 1) / 2)
+                yield ev(
+                    "score.self", "12-01", unit=unit, criterion=criterion, points=rng.randrange(cap, 2 * cap + 1) / 2
+                )
             for scorer, cap in SCORERS:
-                yield ev("score.provincial", "12-05", unit=unit, scorer=scorer, points=rng.randrange(cap, 2 * cap + 1) / 2)
+                yield ev(
+                    "score.provincial", "12-05", unit=unit, scorer=scorer, points=rng.randrange(cap, 2 * cap + 1) / 2
+                )
             produced += 16
         yield ev("conference.held", "06-20", block=block, kind="mid_year")
         yield ev("conference.held", "12-15", block=block, kind="year_end")
@@ -62,8 +73,14 @@ def province_year(year: int, events: int, rng: random.Random) -> Iterator[dict]:
     while produced < events:
         unit = rng.choice(names)
         criterion, cap = rng.choice(CRITERIA)
-        yield ev("score.self", "12-03", unit=unit, criterion=criterion, points=rng.randrange(cap, 2 * cap + 1) / 2,
-                 note="Sửa lại theo biên bản kiểm tra chéo")
+        yield ev(
+            "score.self",
+            "12-03",
+            unit=unit,
+            criterion=criterion,
+            points=rng.randrange(cap, 2 * cap + 1) / 2,
+            note="Sửa lại theo biên bản kiểm tra chéo",
+        )
         produced += 1
 
 
@@ -98,7 +115,7 @@ def write_years(folder: str, total: int) -> list[str]:
             if handle:
                 handle.close()
             paths.append(f"{folder}/laichau-{year}.jsonl")
-            handle = open(paths[-1], "wb")
+            handle = open(paths[-1], "wb")  # noqa: SIM115 (one file per year, closed when the year changes)
         handle.write(line)
     if handle:
         handle.close()
@@ -107,4 +124,5 @@ def write_years(folder: str, total: int) -> list[str]:
 
 if __name__ == "__main__":
     import sys
+
     print(write(sys.argv[1], int(sys.argv[2])))

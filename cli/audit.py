@@ -32,6 +32,7 @@ def verify_cmd(ctx: Context, checkpoint_file: Path | None, pubkey: Path | None, 
     """
     from thidua import checkpoint
     from thidua.verify import Breach, verify_chain
+
     if bundle is not None:
         if checkpoint_file is not None:
             raise Usage("give --bundle or --checkpoint, not both")
@@ -52,8 +53,10 @@ def verify_cmd(ctx: Context, checkpoint_file: Path | None, pubkey: Path | None, 
         raise Integrity(f"integrity failure at position {result.position}: {result.reason}")
     click.echo(f"ok: {result.count} events, chain intact, head hash {result.head_hash}")
     if signed is not None:
-        click.echo(f"ok: the log extends the checkpoint of {signed.time} (position {signed.position}, "
-                   f"hash {signed.head_hash[:16]}…), signed by {signed.signer}")
+        click.echo(
+            f"ok: the log extends the checkpoint of {signed.time} (position {signed.position}, "
+            f"hash {signed.head_hash[:16]}…), signed by {signed.signer}"
+        )
 
 
 def _read(path: Path) -> bytes:
@@ -66,17 +69,22 @@ def _read(path: Path) -> bytes:
 def _verify_bundle(ctx: Context, path: Path, pubkey: Path | None) -> None:
     from thidua.bundle import BundleBreach, BundleError, verify_bundle
     from thidua.checkpoint import CheckpointError
+
     try:
         result = verify_bundle(path, ctx.plugins, pubkey)
     except (BundleError, CheckpointError) as exc:
         raise BadInput(str(exc)) from None
     except BundleBreach as exc:
         raise Integrity(f"bundle {path.name}: {exc}") from None
-    click.echo(f"ok: {result.province} {result.period}: chain of {result.position} events recomputed to the signed head "
-               f"{result.head_hash[:16]}… ({result.events} of the period, {result.digests} as digests), signed by {result.signer}")
+    click.echo(
+        f"ok: {result.province} {result.period}: chain of {result.position} events recomputed to the signed head "
+        f"{result.head_hash[:16]}… ({result.events} of the period, {result.digests} as digests), signed by {result.signer}"
+    )
     click.echo(f"ok: {result.documents} decision documents reproduced byte for byte from the bundle's events")
     if pubkey is None:
-        click.echo("note: no --pubkey given: the signature was checked against the key inside the bundle only", err=True)
+        click.echo(
+            "note: no --pubkey given: the signature was checked against the key inside the bundle only", err=True
+        )
 
 
 @cli.command("keygen")
@@ -89,6 +97,7 @@ def keygen_cmd(keyfile: Path) -> None:
       thidua keygen operator.key
     """
     from thidua.checkpoint import CheckpointError, keygen
+
     try:
         public = keygen(keyfile)
     except CheckpointError as exc:
@@ -110,6 +119,7 @@ def checkpoint_cmd(ctx: Context, key: Path) -> None:
     """
     from thidua import checkpoint
     from thidua.jsonout import to_json
+
     position, head_hash = ctx.store.head()
     try:
         click.echo(to_json(checkpoint.sign(key, position, head_hash)))
@@ -134,6 +144,7 @@ def bundle_cmd(ctx: Context, province: str, period: str, key: Path, out: Path) -
     from thidua.bundle import write_bundle
     from thidua.checkpoint import CheckpointError
     from thidua.decide import PluginFailed
+
     ctx.ruleset(province, period)
     if out.exists():
         raise BadInput(f"{out} exists: refusing to overwrite")
@@ -145,8 +156,10 @@ def bundle_cmd(ctx: Context, province: str, period: str, key: Path, out: Path) -
         raise click.ClickException(str(exc)) from exc
     except OSError as exc:
         raise BadInput(f"cannot write {out}: {exc.strerror}") from None
-    click.echo(f"wrote {out}: {manifest['events']} events of {province} {period}, {len(manifest['files'])} files, "
-               f"signed at position {manifest['position']} (head {manifest['head_hash'][:16]}…)")
+    click.echo(
+        f"wrote {out}: {manifest['events']} events of {province} {period}, {len(manifest['files'])} files, "
+        f"signed at position {manifest['position']} (head {manifest['head_hash'][:16]}…)"
+    )
 
 
 @cli.command("diff")
@@ -167,11 +180,14 @@ def diff_cmd(ctx: Context, province: str, period: str, start: str, end: str, fmt
     from thidua.cli import views
     from thidua.decide import PluginFailed
     from thidua.diff import compute
+
     before = _decider(ctx, province, period, start, quiet=fmt == "json", replayed=True)
     after = _decider(ctx, province, period, end, quiet=fmt == "json", replayed=True)
     if before.run.position > after.run.position:
-        raise Usage(f"--from {start} reaches log position {before.run.position}, later than --to {end} "
-                    f"(position {after.run.position}): swap them")
+        raise Usage(
+            f"--from {start} reaches log position {before.run.position}, later than --to {end} "
+            f"(position {after.run.position}): swap them"
+        )
     try:
         changes = compute(before, after)
     except PluginFailed as exc:
@@ -198,6 +214,7 @@ def rules_list_cmd(ctx: Context, province: str, period: str | None, fmt: str) ->
     """
     from thidua import catalogue
     from thidua.cli import views
+
     if period:
         ctx.ruleset(province, period)
     click.echo(views.rules_list(catalogue.listing(ctx.province(province), period), fmt), nl=False)
@@ -220,13 +237,20 @@ def rules_show_cmd(ctx: Context, rule_id: str, province: str | None, fmt: str) -
 
     from thidua import catalogue
     from thidua.cli import views
+
     if province:
         ctx.province(province)
     found = catalogue.lookup(ctx.plugins, rule_id, province)
     if not found:
-        known = [r["rule"] for key in ([province] if province else sorted(ctx.plugins.provinces))
-                 for r in catalogue.listing(ctx.province(key))]
+        known = [
+            r["rule"]
+            for key in ([province] if province else sorted(ctx.plugins.provinces))
+            for r in catalogue.listing(ctx.province(key))
+        ]
         near = difflib.get_close_matches(rule_id, known, n=1)
-        raise Usage(f"no rule {rule_id!r}" + (f" in {province}" if province else "") + (f" (did you mean {near[0]!r}?)" if near else ""))
+        raise Usage(
+            f"no rule {rule_id!r}"
+            + (f" in {province}" if province else "")
+            + (f" (did you mean {near[0]!r}?)" if near else "")
+        )
     click.echo(views.rules_show(found, fmt), nl=False)
-

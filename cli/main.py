@@ -39,6 +39,7 @@ class Context:
     def store(self):
         if self._store is None:
             from thidua.store import Store, StoreError
+
             try:
                 self._store = Store(self.db)
             except StoreError as exc:
@@ -49,6 +50,7 @@ class Context:
     def plugins(self):
         if self._plugins is None:
             from thidua.registry import load_plugins
+
             self._plugins = load_plugins()
             for line in self._plugins.refused:
                 click.echo(f"warning: {line}", err=True)
@@ -56,6 +58,7 @@ class Context:
 
     def province(self, key: str):
         from thidua.registry import UnknownProvince
+
         try:
             return self.plugins.province(key)
         except UnknownProvince as exc:
@@ -63,6 +66,7 @@ class Context:
 
     def period(self, period: str) -> None:
         from thidua.fields import Invalid, Period
+
         try:
             Period().parse(period)
         except Invalid as exc:
@@ -70,6 +74,7 @@ class Context:
 
     def ruleset(self, key: str, period: str):
         from thidua.rules import RulesError
+
         self.period(period)
         try:
             return self.province(key).ruleset_for(period)
@@ -81,8 +86,13 @@ pass_ctx = click.make_pass_decorator(Context)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.option("--db", envvar="THIDUA_DB", default="thidua.sqlite", show_default=True,
-              help="SQLite file path, ':memory:', or a postgresql:// URL (also THIDUA_DB).")
+@click.option(
+    "--db",
+    envvar="THIDUA_DB",
+    default="thidua.sqlite",
+    show_default=True,
+    help="SQLite file path, ':memory:', or a postgresql:// URL (also THIDUA_DB).",
+)
 @click.version_option(package_name="thidua", prog_name="thidua")
 @click.pass_context
 def cli(ctx: click.Context, db: str) -> None:
@@ -114,6 +124,7 @@ def import_cmd(ctx: Context, file: str) -> None:
     """
     from thidua.cli.progress import Progress
     from thidua.importer import import_events
+
     if file == "-":
         data = sys.stdin.buffer.read()
     else:
@@ -142,8 +153,15 @@ def import_cmd(ctx: Context, file: str) -> None:
 @click.option("--since", type=click.IntRange(min=1), default=1, help="From this log position.")
 @click.option("--format", "fmt", type=click.Choice(["table", "jsonl"]), default="table", show_default=True)
 @pass_ctx
-def log_cmd(ctx: Context, province: str | None, period: str | None, event_type: str | None,
-            subject: str | None, since: int, fmt: str) -> None:
+def log_cmd(
+    ctx: Context,
+    province: str | None,
+    period: str | None,
+    event_type: str | None,
+    subject: str | None,
+    since: int,
+    fmt: str,
+) -> None:
     """The stored events with position, recorded_at and hash.
 
     `--format jsonl` prints the event format: it imports again unchanged.
@@ -154,22 +172,36 @@ def log_cmd(ctx: Context, province: str | None, period: str | None, event_type: 
       thidua log --format jsonl > backup.jsonl
     """
     from thidua.cli.render import table
-    from thidua.jsonout import jsonl
     from thidua.clock import fmt_local
+    from thidua.jsonout import jsonl
     from thidua.report import export_json
+
     rows = []
     for stored in ctx.store.read(start=since):
         r = stored.record
-        if (province and r["province"] != province) or (period and r["period"] != period) \
-                or (event_type and stored.type != event_type):
+        if (
+            (province and r["province"] != province)
+            or (period and r["period"] != period)
+            or (event_type and stored.type != event_type)
+        ):
             continue
         if subject and subject not in _subjects(r):
             continue
         if fmt == "jsonl":
             click.echo(jsonl(export_json(stored)))
         else:
-            rows.append((stored.position, fmt_local(stored.recorded_at), stored.hash[:12], stored.type,
-                         r["province"], r["period"], r["at"][:16].replace("T", " "), _summary(r)))
+            rows.append(
+                (
+                    stored.position,
+                    fmt_local(stored.recorded_at),
+                    stored.hash[:12],
+                    stored.type,
+                    r["province"],
+                    r["period"],
+                    r["at"][:16].replace("T", " "),
+                    _summary(r),
+                )
+            )
     if fmt == "table":
         click.echo(table(["pos", "recorded", "hash", "type", "province", "period", "at", "what"], rows, right=[0]))
 
@@ -187,7 +219,13 @@ def _summary(record: dict[str, Any]) -> str:
     for key, value in record.items():
         if key in skip:
             continue
-        text = value if isinstance(value, str) else ",".join(value) if isinstance(value, list) and all(isinstance(v, str) for v in value) else "…"
+        text = (
+            value
+            if isinstance(value, str)
+            else ",".join(value)
+            if isinstance(value, list) and all(isinstance(v, str) for v in value)
+            else "…"
+        )
         parts.append(f"{key}={text}")
     summary = " ".join(parts)
     return summary if len(summary) <= 70 else summary[:69] + "…"
@@ -205,20 +243,36 @@ def plugins_cmd(ctx: Context, fmt: str) -> None:
     """
     from thidua.cli.render import table
     from thidua.jsonout import to_json
+
     plugins = ctx.plugins
     entries = []
     for key in sorted(plugins.provinces):
         p = plugins.provinces[key]
-        entries.append({"province": key, "name": p.name, "version": p.version, "distribution": plugins.distributions[key],
-                        "rulesets": [r.as_json() | {"document": r.document} for r in p.rulesets]})
+        entries.append(
+            {
+                "province": key,
+                "name": p.name,
+                "version": p.version,
+                "distribution": plugins.distributions[key],
+                "rulesets": [r.as_json() | {"document": r.document} for r in p.rulesets],
+            }
+        )
     if fmt == "json":
         click.echo(to_json({"plugins": entries, "refused": plugins.refused}))
         return
     rows = []
     for e in entries:
         for i, r in enumerate(e["rulesets"]):
-            rows.append((e["province"] if i == 0 else "", e["name"] if i == 0 else "", e["version"] if i == 0 else "",
-                         r["version"], r["document"], f"{r['in_force_from']} → {r['in_force_to'] or 'in force'}"))
+            rows.append(
+                (
+                    e["province"] if i == 0 else "",
+                    e["name"] if i == 0 else "",
+                    e["version"] if i == 0 else "",
+                    r["version"],
+                    r["document"],
+                    f"{r['in_force_from']} → {r['in_force_to'] or 'in force'}",
+                )
+            )
     click.echo(table(["province", "name", "plugin", "rule set", "document", "in force"], rows))
     for line in plugins.refused:
         click.echo(f"refused: {line}")
@@ -230,6 +284,7 @@ def _decider(ctx: Context, province: str, period: str, as_of: str | None, quiet:
     from thidua.cli.progress import Progress
     from thidua.query import open_decider
     from thidua.replay import AsOfError, parse_as_of
+
     rules = ctx.ruleset(province, period)
     try:
         moment = parse_as_of(as_of)
@@ -245,6 +300,7 @@ def _decider(ctx: Context, province: str, period: str, as_of: str | None, quiet:
 def _document(decider, what: str, **subject: str):
     """A decision document; a plugin's failure or the wrong kind of province as one clear line."""
     from thidua.decide import NotRanking, PluginFailed
+
     try:
         return getattr(decider, f"{what}_json")(**subject)
     except NotRanking as exc:
@@ -269,6 +325,7 @@ def standings_cmd(ctx: Context, province: str, period: str, block: str | None, a
       thidua standings --province laichau --period 2020 --as-of 2020-12-20 --format json
     """
     from thidua.cli import views
+
     data = _document(_decider(ctx, province, period, as_of, quiet=fmt == "json"), "standings")
     if block:
         data["blocks"] = [b for b in data["blocks"] if b["block"] == block]
@@ -285,8 +342,9 @@ def standings_cmd(ctx: Context, province: str, period: str, block: str | None, a
 @click.option("--as-of", "as_of", help="Moment of knowledge: ISO date/time (local) or @N.")
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
 @pass_ctx
-def explain_cmd(ctx: Context, province: str, period: str, unit: str | None, person: str | None,
-                as_of: str | None, fmt: str) -> None:
+def explain_cmd(
+    ctx: Context, province: str, period: str, unit: str | None, person: str | None, as_of: str | None, fmt: str
+) -> None:
     """Every point, cap, exclusion and award of one unit or person, with rule ids and events.
 
     \b
@@ -294,6 +352,7 @@ def explain_cmd(ctx: Context, province: str, period: str, unit: str | None, pers
       thidua explain --province laichau --period 2020 --unit LDLD_SIN_HO
     """
     from thidua.cli import views
+
     if bool(unit) == bool(person):
         raise Usage("give exactly one of --unit or --person")
     decider = _decider(ctx, province, period, as_of, quiet=fmt == "json")
@@ -324,7 +383,11 @@ def eligibility_cmd(ctx: Context, province: str, period: str, as_of: str | None,
       thidua explain --province hcm_q1 --period 2015-2019 --person NV_LAN
     """
     from thidua.cli import views
-    click.echo(views.eligibility(_document(_decider(ctx, province, period, as_of, quiet=fmt == "json"), "eligibility"), fmt), nl=False)
+
+    click.echo(
+        views.eligibility(_document(_decider(ctx, province, period, as_of, quiet=fmt == "json"), "eligibility"), fmt),
+        nl=False,
+    )
 
 
 @cli.command("demo")
@@ -340,6 +403,7 @@ def demo_cmd(ctx: Context) -> None:
     """
     from thidua.cli import views
     from thidua.importer import import_events
+
     for key in sorted(ctx.plugins.provinces):
         province = ctx.plugins.provinces[key]
         for demo in province.demo:
@@ -368,4 +432,5 @@ def main() -> None:
 if __name__ == "__main__":
     # `python -m thidua.cli.main`: run the importable module, where every command is registered.
     from thidua.cli.main import main as _main
+
     _main()

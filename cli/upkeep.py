@@ -31,6 +31,7 @@ def rebuild_cmd(ctx: Context, province: str | None, period: str | None) -> None:
     from thidua.query import ModelDecider
     from thidua.readmodel import ReadModels
     from thidua.rules import RulesError
+
     store = ctx.store
     if not store.is_sqlite:
         raise Usage(f"--db {ctx.db!r}: read models are kept in SQLite stores only; this store is always replayed")
@@ -42,7 +43,9 @@ def rebuild_cmd(ctx: Context, province: str | None, period: str | None) -> None:
     models = ReadModels.of(store)
     models.catch_up()
     if (province or period) and not any(province in (None, p) and period in (None, y) for p, y in models.periods()):
-        raise Usage(f"no events recorded for {province or 'any province'}{' ' + period if period else ''}: nothing to rebuild")
+        raise Usage(
+            f"no events recorded for {province or 'any province'}{' ' + period if period else ''}: nothing to rebuild"
+        )
     indexing = Progress("indexing", store.head()[0])
     try:
         position, _ = models.rebuild(indexing)
@@ -70,5 +73,7 @@ def rebuild_cmd(ctx: Context, province: str | None, period: str | None) -> None:
             parts += decider.decided
     finally:
         deciding.close()
-    click.echo(f"indexed {position} event(s); decided {len(wanted)} province-period(s) in {parts} part(s) "
-               f"in {time.perf_counter() - started:.2f} s")
+    click.echo(
+        f"indexed {position} event(s); decided {len(wanted)} province-period(s) in {parts} part(s) "
+        f"in {time.perf_counter() - started:.2f} s"
+    )

@@ -12,9 +12,11 @@ from thidua.jsonout import to_json
 def _title(data: dict[str, Any]) -> str:
     rules = data["rules"]
     as_of = f"as of {data['as_of']}" if data["as_of"] else "everything recorded"
-    return (f"{data['province_name']} ({data['province']}) · period {data['period']} · {as_of} (log position {data['position']})\n"
-            f"rules: {rules['document']} ({rules['issued'] or 'undated'}), rule set {rules['version']}, "
-            f"in force from {rules['in_force_from']}")
+    return (
+        f"{data['province_name']} ({data['province']}) · period {data['period']} · {as_of} (log position {data['position']})\n"
+        f"rules: {rules['document']} ({rules['issued'] or 'undated'}), rule set {rules['version']}, "
+        f"in force from {rules['in_force_from']}"
+    )
 
 
 def _status(unit: dict[str, Any]) -> str:
@@ -27,15 +29,38 @@ def standings(data: dict[str, Any], fmt: str) -> str:
     if fmt == "json":
         return to_json(data) + "\n"
     if fmt == "csv":
-        rows = [(b["block"], u["rank"], u["unit"], u["name"], u["total"], u["eligible"], ";".join(u["reasons"]),
-                 u["award"], u["award_status"]) for b in data["blocks"] for u in b["units"]]
+        rows = [
+            (
+                b["block"],
+                u["rank"],
+                u["unit"],
+                u["name"],
+                u["total"],
+                u["eligible"],
+                ";".join(u["reasons"]),
+                u["award"],
+                u["award_status"],
+            )
+            for b in data["blocks"]
+            for u in b["units"]
+        ]
         return to_csv(["block", "rank", "unit", "name", "total", "eligible", "reasons", "award", "award_status"], rows)
     out = [_title(data)]
     for block in data["blocks"]:
         out.append("")
         out.append(f"{block['name']} ({block['block']})")
-        rows = [(u["rank"] if u["rank"] is not None else "–", u["unit"], u["name"], num(u["total"]),
-                 u["award"] or "", u["award_status"] or "", _status(u)) for u in block["units"]]
+        rows = [
+            (
+                u["rank"] if u["rank"] is not None else "–",
+                u["unit"],
+                u["name"],
+                num(u["total"]),
+                u["award"] or "",
+                u["award_status"] or "",
+                _status(u),
+            )
+            for u in block["units"]
+        ]
         out.append(table(["rank", "unit", "name", "total", "award", "status", "excluded by"], rows, right=[0, 3]))
         warnings = [(u["unit"], w) for u in block["units"] for w in u["warnings"]]
         for line in block["notes"]:
@@ -63,22 +88,47 @@ def explain(data: dict[str, Any], fmt: str) -> str:
     if fmt == "json":
         return to_json(data) + "\n"
     if fmt == "csv":
-        rows = [(line["kind"], line["rule"], line["points"], "yes" if line["counted"] else "no",
-                 " ".join(str(p) for p in line["events"]), line["text"]) for line in data["lines"]]
+        rows = [
+            (
+                line["kind"],
+                line["rule"],
+                line["points"],
+                "yes" if line["counted"] else "no",
+                " ".join(str(p) for p in line["events"]),
+                line["text"],
+            )
+            for line in data["lines"]
+        ]
         return to_csv(["kind", "rule", "points", "counted", "events", "text"], rows)
     award = f"{data['award']} ({data['award_status']})" if data["award"] else "no award"
     state = "eligible" if data["eligible"] else "EXCLUDED by " + ", ".join(data["reasons"])
-    out = [_title(data), "",
-           f"{data['name']} ({data['subject']}) · block {data['block_name']} ({data['block']})",
-           f"total {num(data['total'])} · rank {data['rank'] if data['rank'] is not None else '–'} · {state} · {award}", ""]
-    rows = [(line["kind"], line["rule"] or "", _points(line["points"]), "yes" if line["counted"] else "no",
-             " ".join(f"#{p}" for p in line["events"]), line["text"]) for line in data["lines"]]
+    out = [
+        _title(data),
+        "",
+        f"{data['name']} ({data['subject']}) · block {data['block_name']} ({data['block']})",
+        f"total {num(data['total'])} · rank {data['rank'] if data['rank'] is not None else '–'} · {state} · {award}",
+        "",
+    ]
+    rows = [
+        (
+            line["kind"],
+            line["rule"] or "",
+            _points(line["points"]),
+            "yes" if line["counted"] else "no",
+            " ".join(f"#{p}" for p in line["events"]),
+            line["text"],
+        )
+        for line in data["lines"]
+    ]
     out.append(table(["kind", "rule", "points", "counts", "events", "what"], rows, right=[2]))
     out += ["", "Rules cited:"]
     for rule in data["rules_cited"]:
         out.append(f"  {rule['rule']}: {rule['summary']}")
         if rule.get("quote"):
-            out.append(f"      {rule.get('clause', '')} «{rule['quote']}» — {rule['document']}" + (f", {rule['issued']}" if rule.get('issued') else ""))
+            out.append(
+                f"      {rule.get('clause', '')} «{rule['quote']}» — {rule['document']}"
+                + (f", {rule['issued']}" if rule.get("issued") else "")
+            )
         if rule.get("interpretation"):
             out.append(f"      Interpretation: {rule['interpretation']}")
     out += ["", "Events behind these numbers:"]
@@ -120,13 +170,36 @@ def eligibility(data: dict[str, Any], fmt: str) -> str:
         rows = []
         for c in data["candidates"]:
             for lv in c["levels"] or [None]:
-                rows.append((c["subject"], c["kind"], c["name"], c["eligible"], lv["level"] if lv else "",
-                             ";".join(str(o) for o in lv["objects"]) if lv else "", ";".join(lv["rules"]) if lv else "",
-                             ";".join(c["reasons"])))
+                rows.append(
+                    (
+                        c["subject"],
+                        c["kind"],
+                        c["name"],
+                        c["eligible"],
+                        lv["level"] if lv else "",
+                        ";".join(str(o) for o in lv["objects"]) if lv else "",
+                        ";".join(lv["rules"]) if lv else "",
+                        ";".join(c["reasons"]),
+                    )
+                )
         return to_csv(["subject", "kind", "name", "eligible", "level", "objects", "rules", "reasons"], rows)
-    rows = [(i + 1, c["subject"], c["kind"], c["name"], "yes" if c["eligible"] else "no", _levels(c), ", ".join(c["reasons"]))
-            for i, c in enumerate(data["candidates"])]
-    out = [_title(data), "", table(["#", "subject", "kind", "name", "eligible", "levels: objects", "excluded by"], rows, right=[0])]
+    rows = [
+        (
+            i + 1,
+            c["subject"],
+            c["kind"],
+            c["name"],
+            "yes" if c["eligible"] else "no",
+            _levels(c),
+            ", ".join(c["reasons"]),
+        )
+        for i, c in enumerate(data["candidates"])
+    ]
+    out = [
+        _title(data),
+        "",
+        table(["#", "subject", "kind", "name", "eligible", "levels: objects", "excluded by"], rows, right=[0]),
+    ]
     for line in data.get("notes", []):
         out.append(f"  {_mark(line)} [{line['rule']}] {line['text']}" + _events(line))
     return "\n".join(out) + "\n"
@@ -136,15 +209,31 @@ def explain_candidate(data: dict[str, Any], fmt: str) -> str:
     if fmt == "json":
         return to_json(data) + "\n"
     if fmt == "csv":
-        rows = [(line["kind"], line["rule"], "yes" if line["counted"] else "no", " ".join(str(p) for p in line["events"]), line["text"])
-                for line in data["lines"]]
+        rows = [
+            (
+                line["kind"],
+                line["rule"],
+                "yes" if line["counted"] else "no",
+                " ".join(str(p) for p in line["events"]),
+                line["text"],
+            )
+            for line in data["lines"]
+        ]
         return to_csv(["kind", "rule", "met", "events", "text"], rows)
     state = ("eligible at " + _levels(data)) if data["eligible"] else "not eligible"
     if data["reasons"]:
         state += " · excluded by " + ", ".join(data["reasons"])
     out = [_title(data), "", f"{data['name']} ({data['subject']}, {data['kind']}) · {state}", ""]
-    rows = [(line["kind"], line["rule"] or "", "yes" if line["counted"] else "no", " ".join(f"#{p}" for p in line["events"]), line["text"])
-            for line in data["lines"]]
+    rows = [
+        (
+            line["kind"],
+            line["rule"] or "",
+            "yes" if line["counted"] else "no",
+            " ".join(f"#{p}" for p in line["events"]),
+            line["text"],
+        )
+        for line in data["lines"]
+    ]
     out.append(table(["kind", "rule", "ok", "events", "what"], rows))
     out += ["", "Rules cited:"]
     for rule in data["rules_cited"]:
@@ -172,8 +261,10 @@ def diff(data: dict[str, Any], fmt: str) -> str:
     if fmt == "json":
         return to_json(data) + "\n"
     side = lambda s: f"{s['as_of'] or 'now'} (position {s['position']}, {s['head_hash'][:12]})"  # noqa: E731
-    out = [f"{data['province_name']} ({data['province']}) · period {data['period']} · rule set {data['rules']['version']}",
-           f"from {side(data['from'])} to {side(data['to'])}: {data['events_between']} event(s) of this period recorded in between"]
+    out = [
+        f"{data['province_name']} ({data['province']}) · period {data['period']} · rule set {data['rules']['version']}",
+        f"from {side(data['from'])} to {side(data['to'])}: {data['events_between']} event(s) of this period recorded in between",
+    ]
     groups = [(f"{b['name']} ({b['block']})", b["changes"]) for b in data.get("blocks", [])]
     if "candidates" in data:
         groups = [("Candidates", data["candidates"])] if data["candidates"] else []
@@ -187,22 +278,29 @@ def diff(data: dict[str, Any], fmt: str) -> str:
             out.append(f"  {subject} ({change['name']}): {moved}")
             for label, events in (("because of", change["events"]), ("context", change["context"])):
                 for event in events:
-                    out.append(f"      {label} #{event['position']} {event['type']} at {event['at'][:16].replace('T', ' ')}: "
-                               + _event_summary(event))
+                    out.append(
+                        f"      {label} #{event['position']} {event['type']} at {event['at'][:16].replace('T', ' ')}: "
+                        + _event_summary(event)
+                    )
     return "\n".join(out) + "\n"
 
 
 def _event_summary(event: dict[str, Any]) -> str:
     skip = {"position", "type", "status", "recorded_at", "province", "period", "at", "id"}
-    return " ".join(f"{k}={_value(v) if not isinstance(v, (dict, list)) or isinstance(v, list) and all(isinstance(i, str) for i in v) else '…'}"
-                    for k, v in event.items() if k not in skip)
+    return " ".join(
+        f"{k}={_value(v) if not isinstance(v, (dict, list)) or isinstance(v, list) and all(isinstance(i, str) for i in v) else '…'}"
+        for k, v in event.items()
+        if k not in skip
+    )
 
 
 def rules_list(entries: list[dict[str, Any]], fmt: str) -> str:
     if fmt == "json":
         return to_json({"rules": entries}) + "\n"
-    rows = [(e["rule"], e["version"], f"{e['in_force_from']} → {e['in_force_to'] or 'in force'}", e["clause"], e["summary"])
-            for e in entries]
+    rows = [
+        (e["rule"], e["version"], f"{e['in_force_from']} → {e['in_force_to'] or 'in force'}", e["clause"], e["summary"])
+        for e in entries
+    ]
     return table(["rule", "version", "in force", "clause", "summary"], rows) + "\n"
 
 
@@ -212,20 +310,26 @@ def rules_show(entries: list[dict[str, Any]], fmt: str) -> str:
     out = []
     for e in entries:
         issued = e["issued"] or "undated"
-        out += [f"{e['rule']} — {e['province_name']} ({e['province']}), rule set {e['version']}, in force "
-                f"{e['in_force_from']} → {e['in_force_to'] or 'in force'}",
-                f"  document: {e['document']} ({issued}), {e['issuer']}",
-                f"            {e['title']}",
-                f"  clause:   {e['clause'] or '–'}",
-                f"  rule:     {e['summary']}",
-                f"  text:     «{e['quote']}»"]
+        out += [
+            f"{e['rule']} — {e['province_name']} ({e['province']}), rule set {e['version']}, in force "
+            f"{e['in_force_from']} → {e['in_force_to'] or 'in force'}",
+            f"  document: {e['document']} ({issued}), {e['issuer']}",
+            f"            {e['title']}",
+            f"  clause:   {e['clause'] or '–'}",
+            f"  rule:     {e['summary']}",
+            f"  text:     «{e['quote']}»",
+        ]
         for v in e["values"]:
-            out.append(f"  value:    {v['name']} = {_value(v['value']) if not isinstance(v['value'], dict) else to_json(v['value'])}"
-                       + (f" ({v['summary']})" if v["summary"] else ""))
+            out.append(
+                f"  value:    {v['name']} = {_value(v['value']) if not isinstance(v['value'], dict) else to_json(v['value'])}"
+                + (f" ({v['summary']})" if v["summary"] else "")
+            )
         if e["interpretation"]:
             out.append(f"  interpretation: {e['interpretation']}")
         for s in e["settings"]:
-            out.append(f"  setting:  {s['name']} (default {_value(s['default'])}), changed by a setting.changed event"
-                       + (f": {s['summary']}" if s["summary"] else ""))
+            out.append(
+                f"  setting:  {s['name']} (default {_value(s['default'])}), changed by a setting.changed event"
+                + (f": {s['summary']}" if s["summary"] else "")
+            )
         out.append("")
     return "\n".join(out)

@@ -65,15 +65,35 @@ def write_bundle(store: Store, plugins: Plugins, province: str, period: str, key
             mine.append(stored)
             events.write(_line(export_json(stored)))
         else:
-            skeleton.write(_line({"position": stored.position, "type": stored.type, "recorded_at": stored.recorded_iso,
-                                  "record_sha256": chain.record_digest(stored.record)}))
+            skeleton.write(
+                _line(
+                    {
+                        "position": stored.position,
+                        "type": stored.type,
+                        "recorded_at": stored.recorded_iso,
+                        "record_sha256": chain.record_digest(stored.record),
+                    }
+                )
+            )
     run = replay_events(mine, province, period)
     decider = Decider(plugins, province, rules, Replay(run.facts, position, head_hash))
-    files = {"checkpoint.json": document_bytes(signed), "events.jsonl": events.getvalue(), "chain.jsonl": skeleton.getvalue()}
+    files = {
+        "checkpoint.json": document_bytes(signed),
+        "events.jsonl": events.getvalue(),
+        "chain.jsonl": skeleton.getvalue(),
+    }
     files.update({name: document_bytes(doc) for name, doc in decider.documents().items()})
-    manifest = {"kind": KIND, "province": province, "period": period, "position": position, "head_hash": head_hash,
-                "plugin_version": decider.province.version, "rules": rules.as_json(), "events": len(mine),
-                "files": {name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())}}
+    manifest = {
+        "kind": KIND,
+        "province": province,
+        "period": period,
+        "position": position,
+        "head_hash": head_hash,
+        "plugin_version": decider.province.version,
+        "rules": rules.as_json(),
+        "events": len(mine),
+        "files": {name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())},
+    }
     # A fixed timestamp per entry: the same log gives the same zip, byte for byte.
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for name, data in [("manifest.json", document_bytes(manifest)), *sorted(files.items())]:
@@ -143,7 +163,9 @@ def verify_bundle(path: Path, plugins: Plugins, public_key: Path | None) -> Bund
     mine = _events(files["events.jsonl"], plugins, province, period)
     head = _recompute_chain(mine, _jsonl(files["chain.jsonl"], "chain.jsonl"), signed.position)
     if head != signed.head_hash:
-        raise BundleBreach(f"the recomputed chain ends in {head[:16]}…, the signed checkpoint says {signed.head_hash[:16]}…")
+        raise BundleBreach(
+            f"the recomputed chain ends in {head[:16]}…, the signed checkpoint says {signed.head_hash[:16]}…"
+        )
     try:
         rules = plugins.ruleset(province, period)
     except RulesError as exc:
@@ -152,8 +174,10 @@ def verify_bundle(path: Path, plugins: Plugins, public_key: Path | None) -> Bund
     decider = Decider(plugins, province, rules, Replay(run.facts, signed.position, signed.head_hash))
     expected = {name: document_bytes(doc) for name, doc in decider.documents().items()}
     shown = {name for name in files if name.endswith(".json") and name not in ("checkpoint.json",)}
-    version = (f" (bundle made with plugin {manifest['plugin_version']}, rule set {manifest['rules']['version']}; "
-               f"installed: {decider.province.version}, {rules.version})")
+    version = (
+        f" (bundle made with plugin {manifest['plugin_version']}, rule set {manifest['rules']['version']}; "
+        f"installed: {decider.province.version}, {rules.version})"
+    )
     for name in sorted(shown | set(expected)):
         if name not in expected:
             raise BundleBreach(f"{name}: the replay decides nothing for this subject" + version)
@@ -161,8 +185,16 @@ def verify_bundle(path: Path, plugins: Plugins, public_key: Path | None) -> Bund
             raise BundleBreach(f"{name}: the replay decides this, but the bundle does not show it" + version)
         if files[name] != expected[name]:
             raise BundleBreach(f"{name}: the replay does not reproduce this decision" + version)
-    return BundleVerified(province, period, signed.position, signed.head_hash, signed.signer, len(mine),
-                          signed.position - len(mine), len(expected))
+    return BundleVerified(
+        province,
+        period,
+        signed.position,
+        signed.head_hash,
+        signed.signer,
+        len(mine),
+        signed.position - len(mine),
+        len(expected),
+    )
 
 
 def _events(data: bytes, plugins: Plugins, province: str, period: str) -> list[Stored]:
@@ -179,7 +211,11 @@ def _events(data: bytes, plugins: Plugins, province: str, period: str) -> list[S
             raise BundleBreach(f"events.jsonl line {number}: an event of another province or period")
         try:
             recorded_at = datetime.fromisoformat(store_keys["recorded_at"])
-            out.append(Stored(int(store_keys["position"]), candidate.type, candidate.record, recorded_at, str(store_keys["hash"])))
+            out.append(
+                Stored(
+                    int(store_keys["position"]), candidate.type, candidate.record, recorded_at, str(store_keys["hash"])
+                )
+            )
         except (TypeError, ValueError) as exc:
             raise BundleBreach(f"events.jsonl line {number}: position, recorded_at or hash malformed ({exc})") from None
     return out
@@ -205,7 +241,9 @@ def _recompute_chain(mine: list[Stored], skeleton: list[tuple[int, dict[str, Any
             raise BundleBreach(f"position {position} is missing from the bundle's chain")
         previous = chain.link_digest(previous, position, *links[position])
         if position in claimed and claimed[position] != previous:
-            raise BundleBreach(f"events.jsonl: the event at position {position} does not match its hash: it was altered")
+            raise BundleBreach(
+                f"events.jsonl: the event at position {position} does not match its hash: it was altered"
+            )
     if len(links) != last:
         raise BundleBreach(f"the bundle has events beyond the signed position {last}")
     return previous

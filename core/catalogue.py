@@ -14,11 +14,26 @@ from thidua.rules import Province, Rule, RuleSet
 
 
 def entry(province: Province, rules: RuleSet, rule: Rule) -> dict[str, Any]:
-    values = [{"name": v.name, "value": v.value, "summary": v.summary} for v in rules.values.values() if v.rule == rule.id]
-    settings = [{"name": s.name, "default": s.value, "summary": s.summary} for s in rules.settings.values() if s.rule == rule.id]
-    return {"rule": rule.id, "province": province.key, "province_name": province.name, "summary": rule.summary,
-            "clause": rule.clause, "quote": rule.quote, "interpretation": rule.interpretation,
-            "values": values, "settings": settings, **rules.as_json(), "title": rules.title, "seed": rules.seed}
+    values = [
+        {"name": v.name, "value": v.value, "summary": v.summary} for v in rules.values.values() if v.rule == rule.id
+    ]
+    settings = [
+        {"name": s.name, "default": s.value, "summary": s.summary} for s in rules.settings.values() if s.rule == rule.id
+    ]
+    return {
+        "rule": rule.id,
+        "province": province.key,
+        "province_name": province.name,
+        "summary": rule.summary,
+        "clause": rule.clause,
+        "quote": rule.quote,
+        "interpretation": rule.interpretation,
+        "values": values,
+        "settings": settings,
+        **rules.as_json(),
+        "title": rules.title,
+        "seed": rules.seed,
+    }
 
 
 def listing(province: Province, period: str | None = None) -> list[dict[str, Any]]:

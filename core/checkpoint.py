@@ -37,6 +37,7 @@ def _crypto():
     from cryptography.exceptions import InvalidSignature
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ed25519
+
     return InvalidSignature, serialization, ed25519
 
 
@@ -48,7 +49,9 @@ def keygen(path: Path) -> Path:
         if target.exists():
             raise CheckpointError(f"{target} exists: refusing to overwrite a key")
     key = ed25519.Ed25519PrivateKey.generate()
-    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    private = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     public = key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "wb") as handle:
@@ -73,8 +76,11 @@ def _load(path: Path, private: bool) -> Any:
     except OSError as exc:
         raise CheckpointError(f"cannot read the key {path}: {exc.strerror}") from None
     try:
-        key = (serialization.load_pem_private_key(data, password=None) if private
-               else serialization.load_pem_public_key(data))
+        key = (
+            serialization.load_pem_private_key(data, password=None)
+            if private
+            else serialization.load_pem_public_key(data)
+        )
     except (ValueError, TypeError) as exc:
         raise CheckpointError(f"{path}: not a PEM {'private' if private else 'public'} key ({exc})") from None
     wanted = ed25519.Ed25519PrivateKey if private else ed25519.Ed25519PublicKey
@@ -87,11 +93,19 @@ def sign(key_path: Path, position: int, head_hash: str) -> dict[str, Any]:
     """A signed statement that the log had `head_hash` at `position`, now."""
     key = _load(key_path, private=True)
     raw = _raw_public(key.public_key())
-    statement = {"kind": KIND, "position": position, "head_hash": head_hash, "time": local_iso(now()),
-                 "signer": fingerprint(raw)}
+    statement = {
+        "kind": KIND,
+        "position": position,
+        "head_hash": head_hash,
+        "time": local_iso(now()),
+        "signer": fingerprint(raw),
+    }
     signature = key.sign(canonical_bytes(statement))
-    return {"statement": statement, "public_key": base64.b64encode(raw).decode(),
-            "signature": base64.b64encode(signature).decode()}
+    return {
+        "statement": statement,
+        "public_key": base64.b64encode(raw).decode(),
+        "signature": base64.b64encode(signature).decode(),
+    }
 
 
 @dataclass(frozen=True)
@@ -126,8 +140,10 @@ def check(document: dict[str, Any], public_key_path: Path | None) -> Checkpoint:
     if public_key_path is not None:
         trusted = _load(public_key_path, private=False)
         if _raw_public(trusted) != raw:
-            raise ForgedCheckpoint(f"the checkpoint was signed by {fingerprint(raw)}, not by the key in {public_key_path} "
-                                   f"({fingerprint(_raw_public(trusted))})")
+            raise ForgedCheckpoint(
+                f"the checkpoint was signed by {fingerprint(raw)}, not by the key in {public_key_path} "
+                f"({fingerprint(_raw_public(trusted))})"
+            )
     try:
         embedded.verify(signature, canonical_bytes(statement))
     except invalid_signature:

@@ -24,7 +24,13 @@ def check(fact: Fact, facts: Facts, rules: RuleSet) -> list[Problem]:
         problems += check_setting(fact, rules)
     step = rules.values.get("point_step")
     if step is not None and "points" in fact.record and fact["points"] % step.value:
-        problems.append(Problem("points", f"{canonical_decimal(fact['points'])} is not a multiple of {canonical_decimal(step.value)}", step.rule))
+        problems.append(
+            Problem(
+                "points",
+                f"{canonical_decimal(fact['points'])} is not a multiple of {canonical_decimal(step.value)}",
+                step.rule,
+            )
+        )
     return problems
 
 
@@ -39,8 +45,14 @@ def _register(fact: Fact, facts: Facts) -> list[Problem]:
         names = value if isinstance(value, (list, dict)) else [value]
         for name in names:
             if lookups[kind](name) is None:
-                problems.append(Problem(key, f"unknown {kind} {name!r} {where} (record {kind}.registered first)"
-                                        if kind != "block" else f"unknown block {name!r} {where} (record block.formed first)"))
+                problems.append(
+                    Problem(
+                        key,
+                        f"unknown {kind} {name!r} {where} (record {kind}.registered first)"
+                        if kind != "block"
+                        else f"unknown block {name!r} {where} (record block.formed first)",
+                    )
+                )
     return problems
 
 
@@ -78,10 +90,19 @@ def _sheet(fact: Fact, facts: Facts) -> list[Problem]:
     for criterion in fact["criteria"]:
         section = criterion.get("section")
         if sections is not None and section not in sections:
-            problems.append(Problem("criteria", f"criterion {criterion['id']!r} names section {section!r}, which is not in sections"))
+            problems.append(
+                Problem(
+                    "criteria", f"criterion {criterion['id']!r} names section {section!r}, which is not in sections"
+                )
+            )
         elif sections is not None and criterion["max"] > sections[section]:
-            problems.append(Problem("criteria", f"criterion {criterion['id']!r} max {canonical_decimal(criterion['max'])} "
-                                    f"is above its section's cap {canonical_decimal(sections[section])}"))
+            problems.append(
+                Problem(
+                    "criteria",
+                    f"criterion {criterion['id']!r} max {canonical_decimal(criterion['max'])} "
+                    f"is above its section's cap {canonical_decimal(sections[section])}",
+                )
+            )
     return problems
 
 
@@ -103,25 +124,48 @@ def _score(fact: Fact, facts: Facts) -> list[Problem]:
     criteria = {c["id"]: c for c in sheet["criteria"]}
     criterion = criteria.get(fact["criterion"])
     if criterion is None:
-        return [Problem("criterion", f"unknown criterion {fact['criterion']!r} on the sheet of block {block!r} "
-                        f"(known: {', '.join(criteria)})")]
+        return [
+            Problem(
+                "criterion",
+                f"unknown criterion {fact['criterion']!r} on the sheet of block {block!r} "
+                f"(known: {', '.join(criteria)})",
+            )
+        ]
     if fact["points"] > criterion["max"]:
-        return [Problem("points", f"{canonical_decimal(fact['points'])} is over the cap of criterion "
-                        f"{fact['criterion']!r} ({canonical_decimal(criterion['max'])})")]
+        return [
+            Problem(
+                "points",
+                f"{canonical_decimal(fact['points'])} is over the cap of criterion "
+                f"{fact['criterion']!r} ({canonical_decimal(criterion['max'])})",
+            )
+        ]
     sections = sheet.get("sections") or {}
     section = criterion.get("section")
     if section in sections:
-        total = fact["points"] + sum((counting_score(facts, unit, c["id"]) for c in sheet["criteria"]
-                                      if c.get("section") == section and c["id"] != fact["criterion"]), Decimal(0))
+        total = fact["points"] + sum(
+            (
+                counting_score(facts, unit, c["id"])
+                for c in sheet["criteria"]
+                if c.get("section") == section and c["id"] != fact["criterion"]
+            ),
+            Decimal(0),
+        )
         if total > sections[section]:
-            return [Problem("points", f"section {section!r} would total {canonical_decimal(total)}, over its cap "
-                            f"{canonical_decimal(sections[section])}")]
+            return [
+                Problem(
+                    "points",
+                    f"section {section!r} would total {canonical_decimal(total)}, over its cap "
+                    f"{canonical_decimal(sections[section])}",
+                )
+            ]
     return []
 
 
 def counting_score(facts: Facts, unit: str, criterion: str) -> Decimal:
     """The score that counts for a criterion: the appraised value if any, else the self-score."""
-    fact = facts.current("score.appraised", unit=unit, criterion=criterion) or facts.current("score.self", unit=unit, criterion=criterion)
+    fact = facts.current("score.appraised", unit=unit, criterion=criterion) or facts.current(
+        "score.self", unit=unit, criterion=criterion
+    )
     return fact["points"] if fact else Decimal(0)
 
 
@@ -130,13 +174,22 @@ def _bonus(fact: Fact, facts: Facts) -> list[Problem]:
     registered = facts.current("emulation.registered", unit=unit)
     planned = (registered.get("targets") or {}).get(target) if registered else None
     if planned is None:
-        return [Problem("target", f"bonus for target {target!r}, which {unit!r} did not register (emulation.registered targets)")]
+        return [
+            Problem(
+                "target", f"bonus for target {target!r}, which {unit!r} did not register (emulation.registered targets)"
+            )
+        ]
     result = facts.current("target.result", unit=unit, target=target)
     if result is None:
         return [Problem("target", f"bonus for target {target!r} with no recorded result (target.result)")]
     if result["achieved"] <= planned:
-        return [Problem("target", f"bonus for target {target!r}, which was not exceeded "
-                        f"(achieved {canonical_decimal(result['achieved'])}, planned {canonical_decimal(planned)})")]
+        return [
+            Problem(
+                "target",
+                f"bonus for target {target!r}, which was not exceeded "
+                f"(achieved {canonical_decimal(result['achieved'])}, planned {canonical_decimal(planned)})",
+            )
+        ]
     return []
 
 
@@ -144,7 +197,12 @@ def _deduction(fact: Fact, facts: Facts) -> list[Problem]:
     if fact["reason"] == "other" and "points" not in fact.record:
         return [Problem("points", "a deduction for reason 'other' needs its points")]
     if fact["reason"] != "other" and "points" in fact.record:
-        return [Problem("points", f"points are computed by the province for reason {fact['reason']!r}; give them only for 'other'")]
+        return [
+            Problem(
+                "points",
+                f"points are computed by the province for reason {fact['reason']!r}; give them only for 'other'",
+            )
+        ]
     return []
 
 
@@ -155,7 +213,12 @@ def _retraction(fact: Fact, facts: Facts) -> list[Problem]:
     if target.type == "event.retracted":
         return [Problem("target", "a retraction cannot be retracted; record the event again instead")]
     if target.retracted_by is not None:
-        return [Problem("target", f"event at position {target.position} is already retracted (by position {target.retracted_by})")]
+        return [
+            Problem(
+                "target",
+                f"event at position {target.position} is already retracted (by position {target.retracted_by})",
+            )
+        ]
     return []
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -19,7 +19,9 @@ def parse_moment(text: str) -> datetime:
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise ValueError(f"malformed date {text!r}: expected ISO 8601, e.g. 2020-12-19 or 2020-12-19T16:00+07:00") from None
+        raise ValueError(
+            f"malformed date {text!r}: expected ISO 8601, e.g. 2020-12-19 or 2020-12-19T16:00+07:00"
+        ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=LOCAL)
     return moment
@@ -50,7 +52,7 @@ def end_of_day(day: date) -> datetime:
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def fmt_local(moment: datetime) -> str:

@@ -13,7 +13,7 @@ from thidua.decisions import Eligibility, Standings, eligibility_from_standings
 from thidua.facts import Facts
 from thidua.registry import Plugins
 from thidua.replay import AsOf, Replay
-from thidua.report import (eligibility_json, explain_candidate_json, explain_unit_json, header, standings_json)
+from thidua.report import eligibility_json, explain_candidate_json, explain_unit_json, header, standings_json
 from thidua.rules import RuleSet
 
 
@@ -59,13 +59,17 @@ class Decider:
 
     def _call(self, hook: str, facts: Facts | None = None) -> Any:
         try:
-            result = self.plugins.call(self.key, hook, facts=self.run.facts if facts is None else facts, rules=self.rules)
+            result = self.plugins.call(
+                self.key, hook, facts=self.run.facts if facts is None else facts, rules=self.rules
+            )
         except Exception as exc:
             raise PluginFailed(f"the {self.key} plugin failed: {type(exc).__name__}: {exc}") from exc
         unknown = sorted(cited(result) - set(self.rules.rules)) if result is not None else []
         if unknown:
-            raise PluginFailed(f"the {self.key} plugin cited rule id(s) not in rule set {self.rules.version}: "
-                               f"{', '.join(unknown)}: a decision must rest on a rule the catalogue can show")
+            raise PluginFailed(
+                f"the {self.key} plugin cited rule id(s) not in rule set {self.rules.version}: "
+                f"{', '.join(unknown)}: a decision must rest on a rule the catalogue can show"
+            )
         return result
 
     # -- documents -----------------------------------------------------------------------
@@ -79,7 +83,9 @@ class Decider:
         """One subject's explanation, or None if it is not a unit of a block / a candidate."""
         if self.selects or person:
             kind, subject = ("person", person) if person else ("unit", unit)
-            return explain_candidate_json(self.head, self.eligibility(), self.run.facts, subject, kind, self.province, self.rules)
+            return explain_candidate_json(
+                self.head, self.eligibility(), self.run.facts, subject, kind, self.province, self.rules
+            )
         return explain_unit_json(self.head, self.standings(), self.run.facts, unit, self.province, self.rules)
 
     def subjects(self) -> list[tuple[str, str]]:

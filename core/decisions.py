@@ -8,9 +8,10 @@ with pending ties and conference resolutions — live here, once.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -41,8 +42,14 @@ class Line:
     events: tuple[int, ...] = ()
 
     def as_json(self) -> dict[str, Any]:
-        return {"kind": self.kind, "rule": self.rule, "text": self.text, "points": self.points,
-                "counted": self.counted, "events": list(self.events)}
+        return {
+            "kind": self.kind,
+            "rule": self.rule,
+            "text": self.text,
+            "points": self.points,
+            "counted": self.counted,
+            "events": list(self.events),
+        }
 
 
 @dataclass
@@ -133,8 +140,13 @@ class Place:
     rule: str
 
 
-def assign_awards(block: BlockResult, places: Sequence[Place], resolutions: Sequence[Any], tie_rule: str,
-                  among: Callable[[UnitResult], bool] = lambda unit: True) -> None:
+def assign_awards(
+    block: BlockResult,
+    places: Sequence[Place],
+    resolutions: Sequence[Any],
+    tie_rule: str,
+    among: Callable[[UnitResult], bool] = lambda unit: True,
+) -> None:
     """Give the block's places to its ranked eligible units, best first.
 
     A conference resolution (`conference.resolved`) names a unit for an award and takes that
@@ -151,42 +163,73 @@ def assign_awards(block: BlockResult, places: Sequence[Place], resolutions: Sequ
         if unit is None:
             continue
         if not unit.eligible or not among(unit):
-            block.lines.append(Line("warning", f"conference resolution for {resolution['award']} names {unit.unit}, which is "
-                                    f"excluded ({', '.join(unit.reasons) or 'not a candidate for this award'}): not applied", tie_rule, counted=False,
-                                    events=(resolution.position,)))
+            block.lines.append(
+                Line(
+                    "warning",
+                    f"conference resolution for {resolution['award']} names {unit.unit}, which is "
+                    f"excluded ({', '.join(unit.reasons) or 'not a candidate for this award'}): not applied",
+                    tie_rule,
+                    counted=False,
+                    events=(resolution.position,),
+                )
+            )
             continue
         if slot is None:
-            block.lines.append(Line("warning", f"conference resolution names {unit.unit} for {resolution['award']}, "
-                                    "but no such place is open: not applied", tie_rule, counted=False, events=(resolution.position,)))
+            block.lines.append(
+                Line(
+                    "warning",
+                    f"conference resolution names {unit.unit} for {resolution['award']}, "
+                    "but no such place is open: not applied",
+                    tie_rule,
+                    counted=False,
+                    events=(resolution.position,),
+                )
+            )
             continue
         open_places.remove(slot)
         unit.award, unit.award_status = slot.award, "resolved"
-        unit.lines.append(Line("award", f"{slot.award}: resolved by the year-end conference", slot.rule, events=(resolution.position,)))
-        unit.lines.append(Line("award", "a recorded conference resolution overrides the computed proposal", tie_rule,
-                               events=(resolution.position,)))
+        unit.lines.append(
+            Line(
+                "award", f"{slot.award}: resolved by the year-end conference", slot.rule, events=(resolution.position,)
+            )
+        )
+        unit.lines.append(
+            Line(
+                "award",
+                "a recorded conference resolution overrides the computed proposal",
+                tie_rule,
+                events=(resolution.position,),
+            )
+        )
         settled.add(unit.unit)
     ranked = [u for u in block.units if u.eligible and among(u) and u.unit not in settled]
     index = 0
     while index < len(ranked) and open_places:
         group = [u for u in ranked if u.total == ranked[index].total]
-        contested = open_places[:len(group)]
+        contested = open_places[: len(group)]
         if len(group) <= len(open_places) and len({p.award for p in contested}) == 1:
             for unit in group:
                 unit.award, unit.award_status = contested[0].award, "proposed"
-                unit.lines.append(Line("award", f"{contested[0].award}: proposed, rank {unit.rank} of the block's eligible units",
-                                       contested[0].rule))
+                unit.lines.append(
+                    Line(
+                        "award",
+                        f"{contested[0].award}: proposed, rank {unit.rank} of the block's eligible units",
+                        contested[0].rule,
+                    )
+                )
         else:
             names = ", ".join(u.unit for u in group)
             awards = ", ".join(p.award for p in contested)
-            text = (f"tie at {group[0].total} points among {names} across an award boundary ({awards}): "
-                    "pending until a conference resolution names the unit")
+            text = (
+                f"tie at {group[0].total} points among {names} across an award boundary ({awards}): "
+                "pending until a conference resolution names the unit"
+            )
             block.lines.append(Line("tie", text, tie_rule))
             for unit in group:
                 unit.award, unit.award_status = contested[0].award, "pending"
                 unit.lines.append(Line("tie", text, tie_rule))
-        del open_places[:len(group)]
+        del open_places[: len(group)]
         index += len(group)
-
 
 
 def eligibility_from_standings(standings: Standings) -> Eligibility:
@@ -195,6 +238,10 @@ def eligibility_from_standings(standings: Standings) -> Eligibility:
     for block in standings.blocks:
         for unit in block.units:
             award_rules = [line.rule for line in unit.lines if line.kind in ("award", "tie") and line.rule]
-            levels = [Level(unit.award_status or "proposed", [unit.award], sorted(set(award_rules)))] if unit.award else []
-            candidates.append(Candidate(unit.unit, "unit", unit.name, unit.eligible, levels, list(unit.reasons), unit.lines))
+            levels = (
+                [Level(unit.award_status or "proposed", [unit.award], sorted(set(award_rules)))] if unit.award else []
+            )
+            candidates.append(
+                Candidate(unit.unit, "unit", unit.name, unit.eligible, levels, list(unit.reasons), unit.lines)
+            )
     return Eligibility(standings.province, standings.period, candidates, list(standings.lines))

@@ -24,7 +24,9 @@ def _side(decider: Decider) -> dict[str, Any]:
     return {"as_of": head["as_of"], "position": head["position"], "head_hash": head["head_hash"]}
 
 
-def _changes(before: dict[str, Any] | None, after: dict[str, Any] | None, fields: tuple[str, ...]) -> dict[str, list[Any]]:
+def _changes(
+    before: dict[str, Any] | None, after: dict[str, Any] | None, fields: tuple[str, ...]
+) -> dict[str, list[Any]]:
     if before is None or after is None:
         return {"present": [before is not None, after is not None]}
     return {f: [before[f], after[f]] for f in fields if before[f] != after[f]}
@@ -48,9 +50,15 @@ def compute(before: Decider, after: Decider) -> dict[str, Any]:
     facts = after.run.facts
     lo, hi = before.run.position, after.run.position
     between = [f for p, f in sorted(facts.by_position.items()) if lo < p <= hi]
-    out = {"province": after.key, "province_name": after.province.name, "period": facts.period,
-           "from": _side(before), "to": _side(after), "rules": after.head["rules"],
-           "events_between": len(between)}
+    out = {
+        "province": after.key,
+        "province_name": after.province.name,
+        "period": facts.period,
+        "from": _side(before),
+        "to": _side(after),
+        "rules": after.head["rules"],
+        "events_between": len(between),
+    }
     names = {f.position: _names(f, facts) for f in between}  # once per event, not once per subject
     wide = [f for f in between if not names[f.position] or f.get("block") == "*"]
     if before.ranks:
@@ -60,8 +68,9 @@ def compute(before: Decider, after: Decider) -> dict[str, Any]:
     return out
 
 
-def _blocks(before: Decider, after: Decider, facts: Facts, between: list[Fact], wide: list[Fact],
-            names: dict[int, set[str]]) -> list[dict[str, Any]]:
+def _blocks(
+    before: Decider, after: Decider, facts: Facts, between: list[Fact], wide: list[Fact], names: dict[int, set[str]]
+) -> list[dict[str, Any]]:
     old = {b["block"]: b for b in before.standings_json()["blocks"]}
     new = {b["block"]: b for b in after.standings_json()["blocks"]}
     blocks = []
@@ -80,18 +89,29 @@ def _blocks(before: Decider, after: Decider, facts: Facts, between: list[Fact], 
             own = [f for f in between if names[f.position] & named[unit]]
             context = [f for f in block_events + wide if f not in own]
             if not own and set(changed) <= {"rank", "award", "award_status"}:
-                context += [f for f in between if f not in context and any(names[f.position] & named[m] for m in members if m != unit)]
+                context += [
+                    f
+                    for f in between
+                    if f not in context and any(names[f.position] & named[m] for m in members if m != unit)
+                ]
             name = (units_new.get(unit) or units_old[unit])["name"]
-            changes.append({"unit": unit, "name": name, "changed": changed,
-                            "events": [event_json(f) for f in own],
-                            "context": [event_json(f) for f in sorted(context, key=lambda f: f.position)]})
+            changes.append(
+                {
+                    "unit": unit,
+                    "name": name,
+                    "changed": changed,
+                    "events": [event_json(f) for f in own],
+                    "context": [event_json(f) for f in sorted(context, key=lambda f: f.position)],
+                }
+            )
         if changes:
             blocks.append({"block": key, "name": b_new.get("name") or b_old.get("name"), "changes": changes})
     return blocks
 
 
-def _candidates(before: Decider, after: Decider, facts: Facts, between: list[Fact], wide: list[Fact],
-                names: dict[int, set[str]]) -> list[dict[str, Any]]:
+def _candidates(
+    before: Decider, after: Decider, facts: Facts, between: list[Fact], wide: list[Fact], names: dict[int, set[str]]
+) -> list[dict[str, Any]]:
     old = {(c["kind"], c["subject"]): c for c in before.eligibility_json()["candidates"]}
     new = {(c["kind"], c["subject"]): c for c in after.eligibility_json()["candidates"]}
     out = []
@@ -102,6 +122,14 @@ def _candidates(before: Decider, after: Decider, facts: Facts, between: list[Fac
         kind, subject = key
         named = {subject} | (_persons_of(facts, subject) if kind == "unit" else set())
         own = [f for f in between if names[f.position] & named]
-        out.append({"subject": subject, "kind": kind, "name": (new.get(key) or old[key])["name"], "changed": changed,
-                    "events": [event_json(f) for f in own], "context": [event_json(f) for f in wide]})
+        out.append(
+            {
+                "subject": subject,
+                "kind": kind,
+                "name": (new.get(key) or old[key])["name"],
+                "changed": changed,
+                "events": [event_json(f) for f in own],
+                "context": [event_json(f) for f in wide],
+            }
+        )
     return out

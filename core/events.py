@@ -14,11 +14,25 @@ from eventsourcing.domain import DomainEvent
 from eventsourcing.utils import register_topic
 
 from thidua.fields import (
-    Authors, Bool, Choice, Count, Day, EventRef, Field, Ident, ListOf, MapOf, Moment,
-    Number, Period, Points, Record, Text,
+    Authors,
+    Bool,
+    Choice,
+    Count,
+    Day,
+    EventRef,
+    Field,
+    Ident,
+    ListOf,
+    MapOf,
+    Moment,
+    Number,
+    Period,
+    Points,
+    Record,
+    Text,
 )
 
-EVENT_TYPES: dict[str, type["LedgerEvent"]] = {}
+EVENT_TYPES: dict[str, type[LedgerEvent]] = {}
 
 ENVELOPE_REQUIRED: dict[str, Field] = {"province": Ident(), "period": Period(), "at": Moment()}
 ENVELOPE_OPTIONAL: dict[str, Field] = {"id": Ident(), "actor": Text(200), "ref": Text(500), "note": Text(5000)}
@@ -56,6 +70,7 @@ class LedgerEvent(DomainEvent):
 
 class UnitRegistered(LedgerEvent):
     """A member organisation (đơn vị) is on the period's register."""
+
     TYPE = "unit.registered"
     REQUIRED = {"unit": Ident(), "name": Text(300)}
     OPTIONAL = {"has_party_org": Bool(), "has_union": Bool(), "workers": Count()}
@@ -64,11 +79,14 @@ class UnitRegistered(LedgerEvent):
 
 class PersonRegistered(LedgerEvent):
     """An individual (cá nhân) of a member unit."""
+
     TYPE = "person.registered"
     REQUIRED = {"person": Ident(), "name": Text(300), "unit": Ident()}
     OPTIONAL = {
         "category": Choice("technical_staff", "direct_worker", "civil_servant", "union_officer", "other"),
-        "leader": Bool(), "key_leader": Bool(), "gender": Choice("female", "male", "other"),
+        "leader": Bool(),
+        "key_leader": Bool(),
+        "gender": Choice("female", "male", "other"),
         "ethnic_minority": Bool(),
     }
     SUBJECT = ("person",)
@@ -77,6 +95,7 @@ class PersonRegistered(LedgerEvent):
 
 class BlockFormed(LedgerEvent):
     """An emulation block (khối thi đua) for the period, with its head and deputy."""
+
     TYPE = "block.formed"
     REQUIRED = {"block": Ident(), "name": Text(300), "members": ListOf(Ident()), "head": Ident(), "deputy": Ident()}
     OPTIONAL = {"formed_on": Day()}
@@ -86,6 +105,7 @@ class BlockFormed(LedgerEvent):
 
 class BlockMemberAdded(LedgerEvent):
     """A unit joins a block."""
+
     TYPE = "block.member_added"
     REQUIRED = {"block": Ident(), "unit": Ident()}
     REFERS = {"block": "block", "unit": "unit"}
@@ -93,6 +113,7 @@ class BlockMemberAdded(LedgerEvent):
 
 class BlockMemberRemoved(LedgerEvent):
     """A unit leaves a block."""
+
     TYPE = "block.member_removed"
     REQUIRED = {"block": Ident(), "unit": Ident()}
     REFERS = {"block": "block", "unit": "unit"}
@@ -100,8 +121,12 @@ class BlockMemberRemoved(LedgerEvent):
 
 class SheetDefined(LedgerEvent):
     """The scoring sheet (biểu chấm điểm) of a block, or of every block ("*")."""
+
     TYPE = "sheet.defined"
-    REQUIRED = {"block": Ident(), "criteria": ListOf(Record({"id": Ident(), "max": Points()}, {"section": Ident(), "name": Text(500)}))}
+    REQUIRED = {
+        "block": Ident(),
+        "criteria": ListOf(Record({"id": Ident(), "max": Points()}, {"section": Ident(), "name": Text(500)})),
+    }
     OPTIONAL = {"sections": MapOf(Points())}
     SUBJECT = ("block",)
     REFERS = {"block": "block"}
@@ -109,6 +134,7 @@ class SheetDefined(LedgerEvent):
 
 class PledgeSigned(LedgerEvent):
     """A unit signs the block's pledge (ký giao ước thi đua)."""
+
     TYPE = "pledge.signed"
     REQUIRED = {"unit": Ident(), "block": Ident()}
     SUBJECT = ("unit", "block")
@@ -117,8 +143,14 @@ class PledgeSigned(LedgerEvent):
 
 class EmulationRegistered(LedgerEvent):
     """A unit or person registers titles and targets (đăng ký thi đua)."""
+
     TYPE = "emulation.registered"
-    OPTIONAL = {"unit": Ident(), "person": Ident(), "titles": ListOf(Text(300), nonempty=False), "targets": MapOf(Number(), nonempty=False)}
+    OPTIONAL = {
+        "unit": Ident(),
+        "person": Ident(),
+        "titles": ListOf(Text(300), nonempty=False),
+        "targets": MapOf(Number(), nonempty=False),
+    }
     EITHER = UNIT_OR_PERSON
     SUBJECT = UNIT_OR_PERSON
     REFERS = {"unit": "unit", "person": "person"}
@@ -126,6 +158,7 @@ class EmulationRegistered(LedgerEvent):
 
 class ReportSubmitted(LedgerEvent):
     """A unit's mid-year (sơ kết) or year-end (tổng kết) report, or a block head's budget estimate (dự toán)."""
+
     TYPE = "report.submitted"
     REQUIRED = {"unit": Ident(), "kind": Choice("mid_year", "year_end", "budget_estimate")}
     SUBJECT = ("unit", "kind")
@@ -134,6 +167,7 @@ class ReportSubmitted(LedgerEvent):
 
 class ScoreSelfAssessed(LedgerEvent):
     """A unit's own score on one criterion (tự chấm)."""
+
     TYPE = "score.self"
     REQUIRED = {"unit": Ident(), "criterion": Ident(), "points": Points()}
     SUBJECT = ("unit", "criterion")
@@ -142,6 +176,7 @@ class ScoreSelfAssessed(LedgerEvent):
 
 class ScoreAppraised(LedgerEvent):
     """The appraised (thẩm định) or cross-scored (chấm chéo) value of one criterion."""
+
     TYPE = "score.appraised"
     REQUIRED = {"unit": Ident(), "criterion": Ident(), "points": Points()}
     SUBJECT = ("unit", "criterion")
@@ -150,14 +185,20 @@ class ScoreAppraised(LedgerEvent):
 
 class ScoreProvincial(LedgerEvent):
     """A provincial scorer's points for a unit (Lai Châu's 50 points)."""
+
     TYPE = "score.provincial"
-    REQUIRED = {"unit": Ident(), "scorer": Choice("thuong_truc", "ban_1", "ban_2", "ban_3", "ban_4", "ban_5"), "points": Points()}
+    REQUIRED = {
+        "unit": Ident(),
+        "scorer": Choice("thuong_truc", "ban_1", "ban_2", "ban_3", "ban_4", "ban_5"),
+        "points": Points(),
+    }
     SUBJECT = ("unit", "scorer")
     REFERS = {"unit": "unit"}
 
 
 class TargetResultRecorded(LedgerEvent):
     """What a unit achieved against one registered target."""
+
     TYPE = "target.result"
     REQUIRED = {"unit": Ident(), "target": Ident(), "achieved": Number()}
     SUBJECT = ("unit", "target")
@@ -166,6 +207,7 @@ class TargetResultRecorded(LedgerEvent):
 
 class BonusAwarded(LedgerEvent):
     """Bonus points (điểm thưởng) for an exceeded target."""
+
     TYPE = "bonus.awarded"
     REQUIRED = {"unit": Ident(), "target": Ident(), "points": Points()}
     SUBJECT = ("unit", "target")
@@ -174,6 +216,7 @@ class BonusAwarded(LedgerEvent):
 
 class DeductionRecorded(LedgerEvent):
     """Grounds for deducted points (điểm trừ); the province computes the points. Each one counts."""
+
     TYPE = "deduction.recorded"
     REQUIRED = {"unit": Ident(), "reason": Choice("criticism_doc", "invalid_dossiers", "rule_lapse", "other")}
     OPTIONAL = {"count": Count(minimum=1), "points": Points()}
@@ -182,6 +225,7 @@ class DeductionRecorded(LedgerEvent):
 
 class ViolationRecorded(LedgerEvent):
     """A serious violation (vi phạm nghiêm trọng) of a unit."""
+
     TYPE = "violation.recorded"
     REQUIRED = {"unit": Ident(), "severity": Choice("serious")}
     REFERS = {"unit": "unit"}
@@ -189,6 +233,7 @@ class ViolationRecorded(LedgerEvent):
 
 class DisciplineRecorded(LedgerEvent):
     """A disciplinary measure (kỷ luật) against a person. Each one counts."""
+
     TYPE = "discipline.recorded"
     REQUIRED = {"person": Ident(), "level": Choice(*DISCIPLINE_LEVELS)}
     REFERS = {"person": "person"}
@@ -196,6 +241,7 @@ class DisciplineRecorded(LedgerEvent):
 
 class RatingRecorded(LedgerEvent):
     """A quality rating (xếp loại) of a unit or person, per year."""
+
     TYPE = "rating.recorded"
     REQUIRED = {"rating": Choice("excellent", "good", "complete", "incomplete")}
     OPTIONAL = {"unit": Ident(), "person": Ident(), "year": Count(minimum=1900)}
@@ -206,15 +252,24 @@ class RatingRecorded(LedgerEvent):
 
 class InitiativeRecognized(LedgerEvent):
     """A recognised initiative (sáng kiến) with its authors and benefit."""
+
     TYPE = "initiative.recognized"
-    REQUIRED = {"initiative": Ident(), "title": Text(1000), "authors": Authors(), "scope": Choice(*INITIATIVE_SCOPES),
-                "applied": Bool(), "benefit_vnd": Count(), "recognized_on": Day()}
+    REQUIRED = {
+        "initiative": Ident(),
+        "title": Text(1000),
+        "authors": Authors(),
+        "scope": Choice(*INITIATIVE_SCOPES),
+        "applied": Bool(),
+        "benefit_vnd": Count(),
+        "recognized_on": Day(),
+    }
     SUBJECT = ("initiative",)
     REFERS = {"authors": "person"}
 
 
 class HonorReceived(LedgerEvent):
     """A prior award held by a unit or person."""
+
     TYPE = "honor.received"
     REQUIRED = {"honor": Ident()}
     OPTIONAL = {"unit": Ident(), "person": Ident(), "year": Count(minimum=1900)}
@@ -225,6 +280,7 @@ class HonorReceived(LedgerEvent):
 
 class TrainingContributed(LedgerEvent):
     """A person has trained and helped colleagues."""
+
     TYPE = "training.contributed"
     REQUIRED = {"person": Ident()}
     SUBJECT = ("person",)
@@ -233,8 +289,15 @@ class TrainingContributed(LedgerEvent):
 
 class DossierSubmitted(LedgerEvent):
     """An award dossier (hồ sơ đề nghị khen thưởng); `at` is when it arrived."""
+
     TYPE = "dossier.submitted"
-    OPTIONAL = {"unit": Ident(), "person": Ident(), "award": Ident(), "level": Choice("city", "district"), "copies": Count()}
+    OPTIONAL = {
+        "unit": Ident(),
+        "person": Ident(),
+        "award": Ident(),
+        "level": Choice("city", "district"),
+        "copies": Count(),
+    }
     EITHER = UNIT_OR_PERSON
     SUBJECT = ("unit", "person", "award", "level")
     REFERS = {"unit": "unit", "person": "person"}
@@ -242,6 +305,7 @@ class DossierSubmitted(LedgerEvent):
 
 class ConferenceHeld(LedgerEvent):
     """A review conference (hội nghị sơ kết / tổng kết) of a block or unit."""
+
     TYPE = "conference.held"
     REQUIRED = {"kind": Choice("mid_year", "year_end", "grassroots", "district")}
     OPTIONAL = {"block": Ident(), "unit": Ident(), "delegates": Record({"models": Count(), "guests": Count()})}
@@ -252,6 +316,7 @@ class ConferenceHeld(LedgerEvent):
 
 class ConferenceResolved(LedgerEvent):
     """The conference's decision naming a unit for an award; it overrides the computed proposal."""
+
     TYPE = "conference.resolved"
     REQUIRED = {"block": Ident(), "award": Ident(), "unit": Ident()}
     SUBJECT = ("block", "award", "unit")
@@ -260,6 +325,7 @@ class ConferenceResolved(LedgerEvent):
 
 class SettingChanged(LedgerEvent):
     """A block (or every block, "*") changes a named setting of its province's rules."""
+
     TYPE = "setting.changed"
     REQUIRED = {"block": Ident(), "setting": Ident(), "value": Number(negative=True)}
     SUBJECT = ("block", "setting")
@@ -268,6 +334,7 @@ class SettingChanged(LedgerEvent):
 
 class EventRetracted(LedgerEvent):
     """An earlier event stops counting; it stays in the log."""
+
     TYPE = "event.retracted"
     REQUIRED = {"target": EventRef(), "reason": Text(1000)}
 

@@ -8,8 +8,10 @@ again). Plugins read the result through small queries and never re-implement eit
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any
 
 from thidua.clock import parse_moment
 from thidua.events import EVENT_TYPES, subject_key
@@ -19,8 +21,11 @@ from thidua.store import Stored
 
 def _loaders(event_type: str) -> tuple[tuple[str, Any], ...]:
     """The fields of a type whose stored form differs from the live one (decimals, nested)."""
-    return tuple((name, field.load) for name, field in EVENT_TYPES[event_type].fields().items()
-                 if type(field).load is not Field.load)
+    return tuple(
+        (name, field.load)
+        for name, field in EVENT_TYPES[event_type].fields().items()
+        if type(field).load is not Field.load
+    )
 
 
 LOADERS = {event_type: _loaders(event_type) for event_type in EVENT_TYPES}
@@ -80,7 +85,7 @@ class Fact:
         return self.record.get("unit") or self.record.get("person") or self.record.get("block")
 
     @classmethod
-    def from_stored(cls, stored: Stored) -> "Fact":
+    def from_stored(cls, stored: Stored) -> Fact:
         return cls(stored.position, stored.type, live_record(stored.type, stored.record), stored.recorded_at)
 
 
@@ -128,7 +133,7 @@ class Facts:
         self._histories[key].append(fact)
         self._refresh(key)
 
-    def add_all(self, facts: Iterable[Fact]) -> "Facts":
+    def add_all(self, facts: Iterable[Fact]) -> Facts:
         for fact in facts:
             self.add(fact)
         return self
@@ -137,7 +142,7 @@ class Facts:
         living = [f for f in self._histories.get(key, []) if f.retracted_by is None]
         for fact in self._histories.get(key, []):
             fact.superseded_by = None
-        for earlier, later in zip(living, living[1:]):
+        for earlier, later in itertools.pairwise(living):
             earlier.superseded_by = later.position
 
     def resolve(self, target: str | int) -> Fact | None:
@@ -164,8 +169,11 @@ class Facts:
         """Every fact of a type that counts now, optionally filtered by record values."""
         for name in INDEXED:
             if name in where and isinstance(where[name], str):
-                return [f for f in self._by_name.get((event_type, name, where[name]), ())
-                        if f.counts and all(f.get(k) == v for k, v in where.items())]
+                return [
+                    f
+                    for f in self._by_name.get((event_type, name, where[name]), ())
+                    if f.counts and all(f.get(k) == v for k, v in where.items())
+                ]
         out = []
         for key in self._keys_by_type.get(event_type, []):
             for fact in self._histories[key]:
@@ -178,10 +186,17 @@ class Facts:
         """Every fact of a type, counted or not, in log order."""
         for name in INDEXED:
             if name in where and isinstance(where[name], str):
-                return [f for f in self._by_name.get((event_type, name, where[name]), ())
-                        if all(f.get(k) == v for k, v in where.items())]
-        out = [f for key in self._keys_by_type.get(event_type, []) for f in self._histories[key]
-               if all(f.get(k) == v for k, v in where.items())]
+                return [
+                    f
+                    for f in self._by_name.get((event_type, name, where[name]), ())
+                    if all(f.get(k) == v for k, v in where.items())
+                ]
+        out = [
+            f
+            for key in self._keys_by_type.get(event_type, [])
+            for f in self._histories[key]
+            if all(f.get(k) == v for k, v in where.items())
+        ]
         out.sort(key=lambda f: f.position)
         return out
 
@@ -213,8 +228,12 @@ class Facts:
         if formed is None:
             return []
         members = list(formed["members"])
-        changes = [f for f in self.counting("block.member_added", block=block) + self.counting("block.member_removed", block=block)
-                   if f.position > formed.position]
+        changes = [
+            f
+            for f in self.counting("block.member_added", block=block)
+            + self.counting("block.member_removed", block=block)
+            if f.position > formed.position
+        ]
         for change in sorted(changes, key=lambda f: f.position):
             if change.type == "block.member_added" and change["unit"] not in members:
                 members.append(change["unit"])
@@ -236,8 +255,11 @@ class Facts:
         out = []
         for fact in self.by_position.values():
             r = fact.record
-            if unit and (r.get("unit") == unit or unit in (r.get("members") or ())):
-                out.append(fact)
-            elif person and (r.get("person") == person or person in (r.get("authors") or ())):
+            if (
+                unit
+                and (r.get("unit") == unit or unit in (r.get("members") or ()))
+                or person
+                and (r.get("person") == person or person in (r.get("authors") or ()))
+            ):
                 out.append(fact)
         return sorted(out, key=lambda f: f.position)

@@ -12,7 +12,7 @@ import unicodedata
 from decimal import Decimal
 from typing import Any
 
-from thidua.clock import parse_day, parse_moment, local_iso
+from thidua.clock import local_iso, parse_day, parse_moment
 
 MAX_DECIMAL = Decimal(10) ** 15
 
@@ -34,8 +34,15 @@ def canonical_decimal(value: Decimal) -> str:
 
 
 def describe(raw: Any) -> str:
-    names = {bool: "a boolean", int: "a number", Decimal: "a number", str: "a string",
-             list: "a list", dict: "an object", type(None): "null"}
+    names = {
+        bool: "a boolean",
+        int: "a number",
+        Decimal: "a number",
+        str: "a string",
+        list: "a list",
+        dict: "an object",
+        type(None): "null",
+    }
     return names.get(type(raw), type(raw).__name__)
 
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import difflib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any
 
 from thidua import checks
 from thidua.chain import canonical_bytes, record_digest
@@ -86,17 +87,23 @@ def parse_lines(data: bytes) -> tuple[list[tuple[int, dict[str, Any]]], list[Lin
         data = data[3:]  # a UTF-8 byte-order mark from Windows editors
     for number, raw in enumerate(data.split(b"\n"), start=1):
         if len(raw) > MAX_LINE_BYTES:
-            problems.append(LineProblem(number, "(line)", f"line is {len(raw)} bytes, over the limit of {MAX_LINE_BYTES}"))
+            problems.append(
+                LineProblem(number, "(line)", f"line is {len(raw)} bytes, over the limit of {MAX_LINE_BYTES}")
+            )
             continue
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            problems.append(LineProblem(number, "(encoding)", f"not UTF-8: byte 0x{raw[exc.start]:02x} at column {exc.start + 1}"))
+            problems.append(
+                LineProblem(number, "(encoding)", f"not UTF-8: byte 0x{raw[exc.start]:02x} at column {exc.start + 1}")
+            )
             continue
         if not text.strip():
             continue
         try:
-            value = json.loads(text, parse_float=Decimal, parse_constant=_reject_constant, object_pairs_hook=_no_duplicates)
+            value = json.loads(
+                text, parse_float=Decimal, parse_constant=_reject_constant, object_pairs_hook=_no_duplicates
+            )
         except _DuplicateKey as exc:
             problems.append(LineProblem(number, str(exc), "key appears twice in the object"))
             continue
@@ -104,7 +111,13 @@ def parse_lines(data: bytes) -> tuple[list[tuple[int, dict[str, Any]]], list[Lin
             problems.append(LineProblem(number, "(json)", f"not JSON: {exc}"))
             continue
         if not isinstance(value, dict):
-            problems.append(LineProblem(number, "(json)", f"expected a JSON object, got {type(value).__name__ if not isinstance(value, list) else 'an array'}"))
+            problems.append(
+                LineProblem(
+                    number,
+                    "(json)",
+                    f"expected a JSON object, got {type(value).__name__ if not isinstance(value, list) else 'an array'}",
+                )
+            )
             continue
         objects.append((number, value))
     return objects, problems
@@ -130,7 +143,13 @@ def normalise(number: int, raw: dict[str, Any], plugins: Plugins) -> Candidate |
     if cls.EITHER:
         given = [k for k in cls.EITHER if k in raw]
         if len(given) != 1:
-            problems.append(LineProblem(number, "/".join(cls.EITHER), f"{event_type} needs exactly one of " + ", ".join(map(repr, cls.EITHER))))
+            problems.append(
+                LineProblem(
+                    number,
+                    "/".join(cls.EITHER),
+                    f"{event_type} needs exactly one of " + ", ".join(map(repr, cls.EITHER)),
+                )
+            )
     for key, value in raw.items():
         if key == "type" or key in STORE_KEYS:
             continue
@@ -145,7 +164,9 @@ def normalise(number: int, raw: dict[str, Any], plugins: Plugins) -> Candidate |
             problems.append(LineProblem(number, key, str(exc)))
     if "province" in record and record["province"] not in plugins.provinces:
         known = ", ".join(sorted(plugins.provinces)) or "none"
-        problems.append(LineProblem(number, "province", f"unknown province {record['province']!r} (installed: {known})"))
+        problems.append(
+            LineProblem(number, "province", f"unknown province {record['province']!r} (installed: {known})")
+        )
     if problems:
         return problems
     return Candidate(number, event_type, record, store_keys)
@@ -155,7 +176,9 @@ def same_content(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return canonical_bytes(a) == canonical_bytes(b)
 
 
-def import_events(store: Store, data: bytes, plugins: Plugins, progress: Callable[[int], None] | None = None) -> Outcome:
+def import_events(
+    store: Store, data: bytes, plugins: Plugins, progress: Callable[[int], None] | None = None
+) -> Outcome:
     """Validate everything, then append everything (or nothing). Retries if another writer won."""
     objects, problems = parse_lines(data)
     if not objects and not problems:
@@ -184,7 +207,9 @@ def import_events(store: Store, data: bytes, plugins: Plugins, progress: Callabl
     return Outcome(problems=[LineProblem(0, "(store)", f"the log kept moving under {ATTEMPTS} attempts; try again")])
 
 
-def _known(store: Store, head: tuple[int, str], candidates: list[Candidate]) -> tuple[dict[str, Twin], dict[str, Twin], dict[tuple[str, str], Facts]]:
+def _known(
+    store: Store, head: tuple[int, str], candidates: list[Candidate]
+) -> tuple[dict[str, Twin], dict[str, Twin], dict[tuple[str, str], Facts]]:
     """What validation needs of the log: stored events by id and by hash (only a digest of each
     record is kept) and the facts of the province-periods the input touches. With read models
     (SQLite) only those are read; otherwise the whole log once."""
@@ -203,11 +228,17 @@ def _known(store: Store, head: tuple[int, str], candidates: list[Candidate]) -> 
         models.catch_up()
         ids = {c.record["id"] for c in candidates if c.record.get("id")}
         by_id = {event_id: twin(stored) for event_id, stored in models.ids(ids).items() if stored.position <= head[0]}
-        claimed = {c.store_keys["position"]: c.store_keys["hash"] for c in candidates
-                   if isinstance(c.store_keys.get("position"), int) and isinstance(c.store_keys.get("hash"), str)}
+        claimed = {
+            c.store_keys["position"]: c.store_keys["hash"]
+            for c in candidates
+            if isinstance(c.store_keys.get("position"), int) and isinstance(c.store_keys.get("hash"), str)
+        }
         # The chain hash covers the position: a line's own hash can only be found where it says it was.
-        by_hash = {stored.hash: twin(stored) for stored in models.events(p for p in claimed if p <= head[0])
-                   if claimed[stored.position] == stored.hash}
+        by_hash = {
+            stored.hash: twin(stored)
+            for stored in models.events(p for p in claimed if p <= head[0])
+            if claimed[stored.position] == stored.hash
+        }
         for key, facts in periods.items():
             facts.add_all(Fact.from_stored(stored) for stored in models.period_events(*key, stop=head[0]))
         return by_id, by_hash, periods
@@ -221,8 +252,13 @@ def _known(store: Store, head: tuple[int, str], candidates: list[Candidate]) -> 
     return by_id, by_hash, periods
 
 
-def _check_against_log(store: Store, head: tuple[int, str], candidates: list[Candidate], plugins: Plugins,
-                       progress: Callable[[int], None] | None = None) -> Outcome:
+def _check_against_log(
+    store: Store,
+    head: tuple[int, str],
+    candidates: list[Candidate],
+    plugins: Plugins,
+    progress: Callable[[int], None] | None = None,
+) -> Outcome:
     """Idempotency by id, the register, the sheet and the province's rules, line by line."""
     outcome = Outcome()
     by_id, by_hash, periods = _known(store, head, candidates)
@@ -234,7 +270,11 @@ def _check_against_log(store: Store, head: tuple[int, str], candidates: list[Can
             progress(1000)
         record, number = candidate.record, candidate.line
         stored_twin = by_hash.get(candidate.store_keys.get("hash", ""))
-        if stored_twin is not None and stored_twin.type == candidate.type and stored_twin.digest == record_digest(record):
+        if (
+            stored_twin is not None
+            and stored_twin.type == candidate.type
+            and stored_twin.digest == record_digest(record)
+        ):
             outcome.skipped += 1  # a line of our own export, already here
             continue
         event_id = record.get("id")
@@ -243,14 +283,22 @@ def _check_against_log(store: Store, head: tuple[int, str], candidates: list[Can
             if twin.type == candidate.type and twin.digest == record_digest(record):
                 outcome.skipped += 1
             else:
-                outcome.problems.append(LineProblem(number, "id", f"id {event_id!r} is already stored at position {twin.position} with different content"))
+                outcome.problems.append(
+                    LineProblem(
+                        number,
+                        "id",
+                        f"id {event_id!r} is already stored at position {twin.position} with different content",
+                    )
+                )
             continue
         if event_id in batch_ids:
             twin_c = batch_ids[event_id]
             if twin_c.type == candidate.type and same_content(twin_c.record, record):
                 outcome.skipped += 1
             else:
-                outcome.problems.append(LineProblem(number, "id", f"id {event_id!r} is used by line {twin_c.line} with different content"))
+                outcome.problems.append(
+                    LineProblem(number, "id", f"id {event_id!r} is used by line {twin_c.line} with different content")
+                )
             continue
         key = (record["province"], record["period"])
         facts = periods.setdefault(key, Facts(*key))
@@ -265,7 +313,11 @@ def _check_against_log(store: Store, head: tuple[int, str], candidates: list[Can
             try:
                 found = plugins.call(record["province"], "thidua_validate", fact=fact, facts=facts, rules=rules) or []
             except Exception as exc:  # a plugin's fault must not look like the user's
-                found = [Problem("(plugin)", f"the {record['province']} plugin failed to validate: {type(exc).__name__}: {exc}")]
+                found = [
+                    Problem(
+                        "(plugin)", f"the {record['province']} plugin failed to validate: {type(exc).__name__}: {exc}"
+                    )
+                ]
         if found:
             outcome.problems.extend(LineProblem(number, p.key, p.text()) for p in found)
             continue

@@ -22,8 +22,16 @@ from thidua.store import Store
 REPLAY_SHARE = 4  # more than 1/4 of the blocks moved: one replay of the period beats many small ones
 
 
-def open_decider(store: Store, plugins: Plugins, province: str, period: str, rules: RuleSet, as_of: AsOf = AsOf(),
-                 progress: Progress | None = None, replayed: bool = False) -> Decider:
+def open_decider(
+    store: Store,
+    plugins: Plugins,
+    province: str,
+    period: str,
+    rules: RuleSet,
+    as_of: AsOf = AsOf(),
+    progress: Progress | None = None,
+    replayed: bool = False,
+) -> Decider:
     """The decider for one query; `progress` hears how many events the index caught up.
     `replayed`: the caller reads `decider.run.facts` (diff), so fold the period's facts."""
     if not store.is_sqlite:
@@ -37,14 +45,19 @@ def open_decider(store: Store, plugins: Plugins, province: str, period: str, rul
 
 
 def blocks_independent(plugins: Plugins, province: str) -> bool:
-    return (plugins.implements(province, "thidua_standings") and plugins.implements(province, "thidua_blocks_independent")
-            and plugins.call(province, "thidua_blocks_independent") is True)
+    return (
+        plugins.implements(province, "thidua_standings")
+        and plugins.implements(province, "thidua_blocks_independent")
+        and plugins.call(province, "thidua_blocks_independent") is True
+    )
 
 
 class ModelDecider(Decider):
     """Decisions of the present moment, kept per part (block, or the whole period)."""
 
-    def __init__(self, plugins: Plugins, province: str, rules: RuleSet, models: ReadModels, period: str, head: tuple[int, str]):
+    def __init__(
+        self, plugins: Plugins, province: str, rules: RuleSet, models: ReadModels, period: str, head: tuple[int, str]
+    ):
         super().__init__(plugins, province, rules, Replay(Facts(province, period), *head))
         self.models, self.period = models, period
         self.blocks = models.blocks(province, period) if blocks_independent(plugins, province) else None
@@ -97,8 +110,10 @@ class ModelDecider(Decider):
 
     def _split(self, result: Standings, facts: Facts) -> dict[str, tuple[int, Any, BlockResult]]:
         if result.lines:
-            raise PluginFailed(f"the {self.key} plugin says its blocks are independent (thidua_blocks_independent) "
-                               "but decided province-wide lines: they would be lost per block")
+            raise PluginFailed(
+                f"the {self.key} plugin says its blocks are independent (thidua_blocks_independent) "
+                "but decided province-wide lines: they would be lost per block"
+            )
         return {block: (order, block_json(found), found) for block, (order, found) in split(result, facts).items()}
 
     # -- documents -----------------------------------------------------------------------
@@ -110,7 +125,9 @@ class ModelDecider(Decider):
             if self.blocks is None:
                 self._standings = results[""]
             else:
-                blocks = [results[part] for part, (order, doc) in sorted(self.docs().items(), key=lambda p: p[1][0]) if doc]
+                blocks = [
+                    results[part] for part, (order, doc) in sorted(self.docs().items(), key=lambda p: p[1][0]) if doc
+                ]
                 self._standings = Standings(self.key, self.period, blocks)
         return self._standings
 
@@ -132,7 +149,11 @@ class ModelDecider(Decider):
     def explain_json(self, unit: str | None = None, person: str | None = None) -> dict[str, Any] | None:
         if self.blocks is None or person or self.selects:
             facts = fold(self.models.period_events(self.key, self.period), self.key, self.period)
-            return Decider(self.plugins, self.key, self.rules, Replay(facts, self.run.position, self.run.head_hash)).explain_json(unit, person)
+            return Decider(
+                self.plugins, self.key, self.rules, Replay(facts, self.run.position, self.run.head_hash)
+            ).explain_json(unit, person)
         # Only the blocks whose events link the unit: its decision and every event naming it are there.
         facts = self._facts([block for block in self.blocks.formed if unit in self.blocks.units.get(block, ())])
-        return explain_unit_json(self.head, self._call("thidua_standings", facts), facts, unit, self.province, self.rules)
+        return explain_unit_json(
+            self.head, self._call("thidua_standings", facts), facts, unit, self.province, self.rules
+        )

@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import hashlib
 import time
-from datetime import datetime, timedelta, timezone
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 import orjson
 from eventsourcing.persistence import OperationalError
@@ -38,7 +39,7 @@ from thidua.report import block_from_json, exact
 from thidua.store import Store, Stored, decode_row
 
 SCHEMA = 3  # bump when the index, the scopes or the codec change: every read model is rebuilt
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 PROVINCE_WIDE = frozenset({"initiative.recognized"})  # about persons by list: every block sees it
 CHUNK = 500  # positions per `IN (…)` query
 WRITE_ATTEMPTS = 20
@@ -84,7 +85,7 @@ class ReadModels:
     """The index and the decision parts of one SQLite store."""
 
     @classmethod
-    def of(cls, store: Store) -> "ReadModels":
+    def of(cls, store: Store) -> ReadModels:
         """The read models of a store, opened (tables checked, created) once per process."""
         models = getattr(store, "_read_models", None)
         if models is None:
@@ -128,21 +129,26 @@ class ReadModels:
         """Index every event after the tracked position; return the head (position, hash).
 
         `fresh` are events this process just appended (no need to read them back)."""
+
         def page(c: Any) -> tuple[tuple[int, str], int]:
             nonlocal fresh
             tracked = self._tracked(c)
             if fresh and fresh[0].position == tracked[0] + 1:
                 events, fresh = fresh, None
             else:
-                c.execute(f"SELECT rowid, topic, state FROM {self.events_table} WHERE rowid > ? ORDER BY rowid LIMIT 20000",
-                          (tracked[0],))
+                c.execute(
+                    f"SELECT rowid, topic, state FROM {self.events_table} WHERE rowid > ? ORDER BY rowid LIMIT 20000",
+                    (tracked[0],),
+                )
                 events = [decode_row(row) for row in c.fetchall()]
             if not events:
                 return tracked, 0
             rows = list(self._rows(c, events))  # (looks retraction targets up with the same cursor)
             c.executemany("INSERT OR IGNORE INTO thidua_index VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
             last = events[-1]
-            c.execute("INSERT OR REPLACE INTO thidua_tracking VALUES ('index', ?, ?, ?)", (last.position, last.hash, SCHEMA))
+            c.execute(
+                "INSERT OR REPLACE INTO thidua_tracking VALUES ('index', ?, ?, ?)", (last.position, last.hash, SCHEMA)
+            )
             return (last.position, last.hash), len(events)
 
         while True:
@@ -185,16 +191,21 @@ class ReadModels:
     def _target_scope(self, c: Any, key: tuple[str, str], target: str | int) -> Scope:
         """A retraction is about what its target was about (province-wide if it is not found)."""
         column = "eid" if isinstance(target, str) else "position"
-        c.execute(f"SELECT b, u, p, links FROM thidua_index WHERE {column} = ? AND province = ? AND period = ? "
-                  "ORDER BY position DESC LIMIT 1", (target, *key))
+        c.execute(
+            f"SELECT b, u, p, links FROM thidua_index WHERE {column} = ? AND province = ? AND period = ? "
+            "ORDER BY position DESC LIMIT 1",
+            (target, *key),
+        )
         found = c.fetchone()
         return tuple(found) if found else (None, None, None, "")
 
     def rebuild(self, progress: Progress | None = None) -> tuple[int, str]:
         """Drop every read model and index the whole log again."""
+
         def drop(c: Any) -> None:
             for table in TABLES:
                 c.execute(f"DELETE FROM {table}")
+
         self._write(drop)
         return self.catch_up(progress=progress)
 
@@ -202,19 +213,24 @@ class ReadModels:
     def stamp(self, province: str, period: str) -> tuple[int, int]:
         """The last position and the number of events of a province-period."""
         with self.datastore.transaction(commit=False) as c:
-            c.execute("SELECT max(position), count(*) FROM thidua_index WHERE province = ? AND period = ?", (province, period))
+            c.execute(
+                "SELECT max(position), count(*) FROM thidua_index WHERE province = ? AND period = ?", (province, period)
+            )
             last, count = c.fetchone()
             return last or 0, count
 
-    def blocks(self, province: str, period: str) -> "Blocks":
+    def blocks(self, province: str, period: str) -> Blocks:
         """The province-period's blocks and what each rests on, brought up to date with the
         events indexed since it was last kept (a few rows, not the whole period)."""
         with self.datastore.transaction(commit=False) as c:
             c.execute("SELECT position, state FROM thidua_blocks WHERE province = ? AND period = ?", (province, period))
             found = c.fetchone()
             blocks = Blocks.from_json(found[1]) if found else Blocks()
-            c.execute("SELECT position, type, b, u, p, links FROM thidua_index WHERE province = ? AND period = ? AND position > ? "
-                      "ORDER BY position", (province, period, blocks.position))
+            c.execute(
+                "SELECT position, type, b, u, p, links FROM thidua_index WHERE province = ? AND period = ? AND position > ? "
+                "ORDER BY position",
+                (province, period, blocks.position),
+            )
             rows = c.fetchall()
         if rows:
             blocks.add(rows)
@@ -228,13 +244,17 @@ class ReadModels:
         about: dict[str, list[str]] = {"b": [], "u": [], "p": []}
         for key in keys - {"*"}:
             about[key[0]].append(key[2:])
-        where = " OR ".join([f"{column} IN ({','.join('?' * len(values))})" for column, values in about.items() if values]
-                            + (["(b IS NULL AND u IS NULL AND p IS NULL)"] if "*" in keys else []))
+        where = " OR ".join(
+            [f"{column} IN ({','.join('?' * len(values))})" for column, values in about.items() if values]
+            + (["(b IS NULL AND u IS NULL AND p IS NULL)"] if "*" in keys else [])
+        )
         if not where:
             return []
         with self.datastore.transaction(commit=False) as c:
-            c.execute(f"SELECT position FROM thidua_index WHERE province = ? AND period = ? AND ({where})",
-                      [province, period, *about["b"], *about["u"], *about["p"]])
+            c.execute(
+                f"SELECT position FROM thidua_index WHERE province = ? AND period = ? AND ({where})",
+                [province, period, *about["b"], *about["u"], *about["p"]],
+            )
             return [row[0] for row in c.fetchall()]
 
     def periods(self) -> list[tuple[str, str]]:
@@ -246,14 +266,19 @@ class ReadModels:
         """The stored events at these positions, in log order."""
         ordered = sorted(positions)
         for start in range(0, len(ordered), CHUNK):
-            chunk = ordered[start:start + CHUNK]
+            chunk = ordered[start : start + CHUNK]
             with self.datastore.transaction(commit=False) as c:
-                c.execute(f"SELECT rowid, topic, state FROM {self.events_table} WHERE rowid IN ({','.join('?' * len(chunk))}) "
-                          "ORDER BY rowid", chunk)
+                c.execute(
+                    f"SELECT rowid, topic, state FROM {self.events_table} WHERE rowid IN ({','.join('?' * len(chunk))}) "
+                    "ORDER BY rowid",
+                    chunk,
+                )
                 rows = c.fetchall()
             yield from map(decode_row, rows)
 
-    def period_events(self, province: str, period: str, stop: int | None = None, moment: datetime | None = None) -> Iterator[Stored]:
+    def period_events(
+        self, province: str, period: str, stop: int | None = None, moment: datetime | None = None
+    ) -> Iterator[Stored]:
         """One province-period's events in log order, up to a position or a recording moment."""
         where, args = "i.province = ? AND i.period = ?", [province, period]
         if stop is not None:
@@ -263,8 +288,11 @@ class ReadModels:
         cursor = 0
         while True:
             with self.datastore.transaction(commit=False) as c:
-                c.execute(f"SELECT s.rowid, s.topic, s.state FROM thidua_index i JOIN {self.events_table} s ON s.rowid = i.position "
-                          f"WHERE {where} AND i.position > ? ORDER BY i.position LIMIT 10000", [*args, cursor])
+                c.execute(
+                    f"SELECT s.rowid, s.topic, s.state FROM thidua_index i JOIN {self.events_table} s ON s.rowid = i.position "
+                    f"WHERE {where} AND i.position > ? ORDER BY i.position LIMIT 10000",
+                    [*args, cursor],
+                )
                 rows = c.fetchall()
             yield from map(decode_row, rows)
             if len(rows) < 10000:
@@ -277,7 +305,9 @@ class ReadModels:
             if moment is not None:
                 c.execute("SELECT max(position) FROM thidua_index WHERE recorded_us <= ?", (microseconds(moment),))
             else:
-                c.execute("SELECT max(position) FROM thidua_index WHERE position <= ?", (stop if stop is not None else 2 ** 62,))
+                c.execute(
+                    "SELECT max(position) FROM thidua_index WHERE position <= ?", (stop if stop is not None else 2**62,)
+                )
             position = c.fetchone()[0]
             if not position:
                 return 0, chain.GENESIS
@@ -289,7 +319,7 @@ class ReadModels:
         wanted = list(wanted)
         positions: list[int] = []
         for start in range(0, len(wanted), CHUNK):
-            chunk = wanted[start:start + CHUNK]
+            chunk = wanted[start : start + CHUNK]
             with self.datastore.transaction(commit=False) as c:
                 c.execute(f"SELECT position FROM thidua_index WHERE eid IN ({','.join('?' * len(chunk))})", chunk)
                 positions += [row[0] for row in c.fetchall()]
@@ -299,31 +329,59 @@ class ReadModels:
     def parts(self, province: str, period: str, fingerprint: str) -> dict[str, tuple[str, int, Any]]:
         """The stored parts still decided by this fingerprint: part -> (version, order, document part)."""
         with self.datastore.transaction(commit=False) as c:
-            c.execute("SELECT part, version, ord, doc FROM thidua_decisions WHERE province = ? AND period = ? AND fingerprint = ?",
-                      (province, period, fingerprint))
-            return {part: (version, order, doc and _document(orjson.loads(doc))) for part, version, order, doc in c.fetchall()}
+            c.execute(
+                "SELECT part, version, ord, doc FROM thidua_decisions WHERE province = ? AND period = ? AND fingerprint = ?",
+                (province, period, fingerprint),
+            )
+            return {
+                part: (version, order, doc and _document(orjson.loads(doc)))
+                for part, version, order, doc in c.fetchall()
+            }
 
     def results(self, province: str, period: str, names: list[str]) -> dict[str, Any]:
         """The full decided results (with every line) of these parts."""
         out: dict[str, Any] = {}
         for start in range(0, len(names), CHUNK):
-            chunk = names[start:start + CHUNK]
+            chunk = names[start : start + CHUNK]
             with self.datastore.transaction(commit=False) as c:
-                c.execute(f"SELECT part, result FROM thidua_decisions WHERE province = ? AND period = ? AND part IN "
-                          f"({','.join('?' * len(chunk))})", [province, period, *chunk])
+                c.execute(
+                    f"SELECT part, result FROM thidua_decisions WHERE province = ? AND period = ? AND part IN "
+                    f"({','.join('?' * len(chunk))})",
+                    [province, period, *chunk],
+                )
                 out.update((part, unpack(orjson.loads(result))) for part, result in c.fetchall() if result is not None)
         return out
 
-    def save(self, province: str, period: str, fingerprint: str, decided: dict[str, tuple[str, int, Any, Any]],
-             gone: Iterable[str] = ()) -> None:
+    def save(
+        self,
+        province: str,
+        period: str,
+        fingerprint: str,
+        decided: dict[str, tuple[str, int, Any, Any]],
+        gone: Iterable[str] = (),
+    ) -> None:
         """Store decided parts (part -> (version, order, document part, full result)); drop `gone` ones."""
-        rows = [(province, period, part, fingerprint, version, order, None if doc is None else jsonl(doc).encode(),
-                 None if result is None else orjson.dumps(pack(result))) for part, (version, order, doc, result) in decided.items()]
+        rows = [
+            (
+                province,
+                period,
+                part,
+                fingerprint,
+                version,
+                order,
+                None if doc is None else jsonl(doc).encode(),
+                None if result is None else orjson.dumps(pack(result)),
+            )
+            for part, (version, order, doc, result) in decided.items()
+        ]
 
         def store(c: Any) -> None:
-            c.executemany("DELETE FROM thidua_decisions WHERE province = ? AND period = ? AND part = ?",
-                          [(province, period, part) for part in gone])
+            c.executemany(
+                "DELETE FROM thidua_decisions WHERE province = ? AND period = ? AND part = ?",
+                [(province, period, part) for part in gone],
+            )
             c.executemany("INSERT OR REPLACE INTO thidua_decisions VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
         self._write(store)
 
 
@@ -341,11 +399,17 @@ def _document(doc: dict[str, Any]) -> dict[str, Any]:
 
 def fingerprint(module: Any, province_version: str, rules_json: Any) -> str:
     """What decided a part: core's schema, the plugin's version and source files, the rule set."""
-    digest = hashlib.sha256(f"{SCHEMA}\x1f{province_version}\x1f".encode() + orjson.dumps(rules_json, option=orjson.OPT_SORT_KEYS))
+    digest = hashlib.sha256(
+        f"{SCHEMA}\x1f{province_version}\x1f".encode() + orjson.dumps(rules_json, option=orjson.OPT_SORT_KEYS)
+    )
     origin = getattr(module, "__file__", None)
     if origin:
         folder = Path(origin).parent
-        files = sorted(folder.rglob("*.py")) + sorted(folder.rglob("*.toml")) if hasattr(module, "__path__") else [Path(origin)]
+        files = (
+            sorted(folder.rglob("*.py")) + sorted(folder.rglob("*.toml"))
+            if hasattr(module, "__path__")
+            else [Path(origin)]
+        )
         for path in files:
             digest.update(path.name.encode() + b"\x1f" + path.read_bytes())
     return digest.hexdigest()
@@ -361,8 +425,14 @@ class Blocks:
     itself one of them (a member added, a person registered to a unit), so a block whose
     version did not move has nothing new to decide."""
 
-    def __init__(self, position: int = 0, latest: dict | None = None, units: dict | None = None,
-                 persons: dict | None = None, formed: list | None = None):
+    def __init__(
+        self,
+        position: int = 0,
+        latest: dict | None = None,
+        units: dict | None = None,
+        persons: dict | None = None,
+        formed: list | None = None,
+    ):
         self.position = position  # the last index row applied
         self.latest: dict[str, list[int]] = latest or {}  # key (b:K1, u:U1, p:P1, *) -> [last position, count]
         self.units: dict[str, set[str]] = {b: set(us) for b, us in (units or {}).items()}  # block -> units linked
@@ -371,7 +441,9 @@ class Blocks:
 
     def add(self, rows: Iterable[tuple]) -> None:
         for position, event_type, block, unit, person, links in rows:
-            keys = [f"{prefix}:{value}" for prefix, value in (("b", block), ("u", unit), ("p", person)) if value] or ["*"]
+            keys = [f"{prefix}:{value}" for prefix, value in (("b", block), ("u", unit), ("p", person)) if value] or [
+                "*"
+            ]
             for key in keys:
                 seen = self.latest.setdefault(key, [0, 0])
                 seen[0], seen[1] = position, seen[1] + 1
@@ -386,20 +458,27 @@ class Blocks:
 
     def keys(self, block: str) -> set[str]:
         units = self.units.get(block, set())
-        return ({"*", f"b:{block}"} | {f"u:{u}" for u in units}
-                | {f"p:{p}" for u in units for p in self.persons.get(u, ())})
+        return (
+            {"*", f"b:{block}"} | {f"u:{u}" for u in units} | {f"p:{p}" for u in units for p in self.persons.get(u, ())}
+        )
 
     def version(self, block: str) -> str:
         seen = [self.latest[k] for k in self.keys(block) if k in self.latest]
         return f"{max((s[0] for s in seen), default=0)}:{sum(s[1] for s in seen)}"
 
     def to_json(self) -> bytes:
-        return orjson.dumps({"position": self.position, "latest": self.latest, "formed": self.formed,
-                             "units": {b: sorted(us) for b, us in self.units.items()},
-                             "persons": {u: sorted(ps) for u, ps in self.persons.items()}})
+        return orjson.dumps(
+            {
+                "position": self.position,
+                "latest": self.latest,
+                "formed": self.formed,
+                "units": {b: sorted(us) for b, us in self.units.items()},
+                "persons": {u: sorted(ps) for u, ps in self.persons.items()},
+            }
+        )
 
     @classmethod
-    def from_json(cls, data: bytes) -> "Blocks":
+    def from_json(cls, data: bytes) -> Blocks:
         return cls(**orjson.loads(data))
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from importlib.metadata import entry_points
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -82,8 +82,11 @@ def adopt(plugins: Plugins, name: str, module: ModuleType | Any, distribution: s
         manager.check_pending()
     except pluggy.PluginValidationError as exc:
         faults.append(str(exc))
-    implemented = {impl for impl in hookspecs.REQUIRED_HOOKS + hookspecs.DECISION_HOOKS
-                   if any(i.plugin is module for i in getattr(manager.hook, impl).get_hookimpls())}
+    implemented = {
+        impl
+        for impl in hookspecs.REQUIRED_HOOKS + hookspecs.DECISION_HOOKS
+        if any(i.plugin is module for i in getattr(manager.hook, impl).get_hookimpls())
+    }
     faults += [f"missing required hook {hook}" for hook in hookspecs.REQUIRED_HOOKS if hook not in implemented]
     if not implemented & set(hookspecs.DECISION_HOOKS):
         faults.append("missing required hook: one of " + " or ".join(hookspecs.DECISION_HOOKS))
@@ -91,13 +94,16 @@ def adopt(plugins: Plugins, name: str, module: ModuleType | Any, distribution: s
     if not faults:
         try:
             province = manager.subset_hook_caller(
-                "thidua_province", remove_plugins=[p for p in manager.get_plugins() if p is not module])()
+                "thidua_province", remove_plugins=[p for p in manager.get_plugins() if p is not module]
+            )()
         except Exception as exc:
             faults.append(f"thidua_province() failed: {type(exc).__name__}: {exc}")
         if province is not None and not isinstance(province, Province):
             faults.append("thidua_province() must return a thidua.rules.Province")
         elif province is not None and province.key in plugins.provinces:
-            faults.append(f"claims province key {province.key!r}, which {plugins.distributions[province.key] or 'another plugin'} already has")
+            faults.append(
+                f"claims province key {province.key!r}, which {plugins.distributions[province.key] or 'another plugin'} already has"
+            )
         elif province is not None and (unknown := uncatalogued_rules(module, province)):
             faults.append(f"cites rule id(s) that none of its rule sets has: {', '.join(unknown)}")
     if faults:
@@ -138,7 +144,9 @@ def load_plugins(extra: dict[str, Any] | None = None) -> Plugins:
         try:
             module = entry.load()
         except Exception as exc:
-            plugins.refused.append(f"plugin {entry.name!r} ({entry.value}): refused: cannot import: {type(exc).__name__}: {exc}")
+            plugins.refused.append(
+                f"plugin {entry.name!r} ({entry.value}): refused: cannot import: {type(exc).__name__}: {exc}"
+            )
             continue
         adopt(plugins, entry.name, module, dist)
     for name, module in (extra or {}).items():

@@ -8,13 +8,13 @@ ISO date or date-time in local time (a bare date means the end of that day, so "
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Iterable
 
+from thidua.chain import GENESIS
 from thidua.clock import end_of_day, local_iso, parse_day, parse_moment
 from thidua.facts import Fact, Facts
-from thidua.chain import GENESIS
 from thidua.store import Store, Stored
 
 

@@ -75,12 +75,16 @@ class RuleSet:
             return parse_moment(text)
         return parse_moment(f"{year}-{text}").astimezone(LOCAL)
 
-
     def as_json(self) -> dict[str, Any]:
-        return {"province": self.province, "version": self.version, "document": self.document,
-                "issuer": self.issuer, "issued": self.issued.isoformat() if self.dated else None,
-                "in_force_from": self.in_force_from.isoformat(),
-                "in_force_to": self.in_force_to.isoformat() if self.in_force_to else None}
+        return {
+            "province": self.province,
+            "version": self.version,
+            "document": self.document,
+            "issuer": self.issuer,
+            "issued": self.issued.isoformat() if self.dated else None,
+            "in_force_from": self.in_force_from.isoformat(),
+            "in_force_to": self.in_force_to.isoformat() if self.in_force_to else None,
+        }
 
 
 @dataclass(frozen=True)
@@ -100,8 +104,13 @@ class Province:
         for ruleset in self.rulesets:
             if ruleset.in_force_on(last_day):
                 return ruleset
-        versions = "; ".join(f"{r.version} from {r.in_force_from}" + (f" to {r.in_force_to}" if r.in_force_to else "")
-                             for r in self.rulesets) or "none"
+        versions = (
+            "; ".join(
+                f"{r.version} from {r.in_force_from}" + (f" to {r.in_force_to}" if r.in_force_to else "")
+                for r in self.rulesets
+            )
+            or "none"
+        )
         raise RulesError(f"no rule set of {self.key} is in force for period {period} (versions: {versions})")
 
 
@@ -111,24 +120,47 @@ def _decimalise(value: Any) -> Any:
     return value
 
 
-def load_province(source: Traversable, version: str, demo: tuple[Traversable, ...] = (),
-                  demo_periods: tuple[str, ...] = ()) -> Province:
+def load_province(
+    source: Traversable, version: str, demo: tuple[Traversable, ...] = (), demo_periods: tuple[str, ...] = ()
+) -> Province:
     """Read a plugin's rules.toml (numbers as exact decimals)."""
     try:
         data = tomllib.loads(source.read_text(encoding="utf-8"), parse_float=Decimal)
         key = data["province"]
         rulesets = []
         for v in data["versions"]:
-            rules = {rid: Rule(rid, r["summary"], r.get("clause", ""), r["quote"], r.get("interpretation"))
-                     for rid, r in v["rules"].items()}
-            values = {n: Value(n, _decimalise(x["value"]), x["rule"], x.get("summary", "")) for n, x in v.get("values", {}).items()}
-            settings = {n: Value(n, _decimalise(x["value"]), x["rule"], x.get("summary", "")) for n, x in v.get("settings", {}).items()}
+            rules = {
+                rid: Rule(rid, r["summary"], r.get("clause", ""), r["quote"], r.get("interpretation"))
+                for rid, r in v["rules"].items()
+            }
+            values = {
+                n: Value(n, _decimalise(x["value"]), x["rule"], x.get("summary", ""))
+                for n, x in v.get("values", {}).items()
+            }
+            settings = {
+                n: Value(n, _decimalise(x["value"]), x["rule"], x.get("summary", ""))
+                for n, x in v.get("settings", {}).items()
+            }
             for item in (*values.values(), *settings.values()):
                 if item.rule not in rules:
                     raise RulesError(f"value {item.name!r} cites unknown rule {item.rule!r}")
-            rulesets.append(RuleSet(key, v["version"], v["document"], v["title"], v["issuer"], v["issued"],
-                                    v["in_force_from"], v.get("in_force_to"), v.get("seed", ""), rules, values, settings,
-                                    not v.get("undated", False)))
+            rulesets.append(
+                RuleSet(
+                    key,
+                    v["version"],
+                    v["document"],
+                    v["title"],
+                    v["issuer"],
+                    v["issued"],
+                    v["in_force_from"],
+                    v.get("in_force_to"),
+                    v.get("seed", ""),
+                    rules,
+                    values,
+                    settings,
+                    not v.get("undated", False),
+                )
+            )
     except (KeyError, TypeError, tomllib.TOMLDecodeError) as exc:
         raise RulesError(f"{source}: malformed rule-set file ({type(exc).__name__}: {exc})") from None
     return Province(key, data["name"], version, tuple(rulesets), demo, demo_periods)

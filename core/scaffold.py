@@ -38,13 +38,14 @@ def check_key(key: str, installed: set[str]) -> None:
         raise ScaffoldError(f"KEY {key!r}: a province with this key is already installed")
 
 
-def new_plugin(key: str, name: str, folder: Path, installed: set[str], year: int | None = None,
-               prefix: str | None = None) -> Path:
+def new_plugin(
+    key: str, name: str, folder: Path, installed: set[str], year: int | None = None, prefix: str | None = None
+) -> Path:
     """Write the package `thidua-<key>` into `folder` and return its path."""
     check_key(key, installed)
     name = name.strip()
     if not name:
-        raise ScaffoldError("--name: give the province's name, e.g. \"Quảng Ninh\"")
+        raise ScaffoldError('--name: give the province\'s name, e.g. "Quảng Ninh"')
     prefix = prefix or key.upper().replace("_", "")
     if not re.fullmatch(r"[A-Z][A-Z0-9]*", prefix):
         raise ScaffoldError(f"--prefix {prefix!r}: upper-case letters and digits, e.g. QN")
@@ -58,7 +59,9 @@ def new_plugin(key: str, name: str, folder: Path, installed: set[str], year: int
     for template, path in LAYOUT.items():
         out = target / path.format(**values)
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(Template(templates.joinpath(template).read_text(encoding="utf-8")).substitute(values), encoding="utf-8")
+        out.write_text(
+            Template(templates.joinpath(template).read_text(encoding="utf-8")).substitute(values), encoding="utf-8"
+        )
     demo = target / values["module"] / "demo" / f"{key}-{year}.jsonl"
     demo.parent.mkdir(parents=True)
     demo.write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in demo_year(key, year)), encoding="utf-8")
@@ -71,21 +74,49 @@ def demo_year(key: str, year: int) -> list[dict]:
     events: list[dict] = []
 
     def add(event_type: str, at: str, **keys) -> None:
-        events.append({"type": event_type, "province": key, "period": str(year), "at": f"{year}-{at}",
-                       "id": f"{key}{year}-{len(events) + 1:03d}", **keys})
+        events.append(
+            {
+                "type": event_type,
+                "province": key,
+                "period": str(year),
+                "at": f"{year}-{at}",
+                "id": f"{key}{year}-{len(events) + 1:03d}",
+                **keys,
+            }
+        )
 
-    blocks = {"KHOI_HUYEN": ("Khối các huyện, thành phố", ["DV_A", "DV_B", "DV_C", "DV_D"]),
-              "KHOI_NGANH": ("Khối các công đoàn ngành", ["DV_E", "DV_F", "DV_G"])}
-    names = {"DV_A": "LĐLĐ thành phố", "DV_B": "LĐLĐ huyện Đông", "DV_C": "LĐLĐ huyện Tây", "DV_D": "LĐLĐ huyện Nam",
-             "DV_E": "Công đoàn ngành Giáo dục", "DV_F": "Công đoàn ngành Y tế", "DV_G": "Công đoàn Viên chức"}
-    scores = {"DV_A": (45, 40.5), "DV_B": (44, 40), "DV_C": (40, 38), "DV_D": (46, 44),
-              "DV_E": (42, 43), "DV_F": (43, 42), "DV_G": (38, 39)}
+    blocks = {
+        "KHOI_HUYEN": ("Khối các huyện, thành phố", ["DV_A", "DV_B", "DV_C", "DV_D"]),
+        "KHOI_NGANH": ("Khối các công đoàn ngành", ["DV_E", "DV_F", "DV_G"]),
+    }
+    names = {
+        "DV_A": "LĐLĐ thành phố",
+        "DV_B": "LĐLĐ huyện Đông",
+        "DV_C": "LĐLĐ huyện Tây",
+        "DV_D": "LĐLĐ huyện Nam",
+        "DV_E": "Công đoàn ngành Giáo dục",
+        "DV_F": "Công đoàn ngành Y tế",
+        "DV_G": "Công đoàn Viên chức",
+    }
+    scores = {
+        "DV_A": (45, 40.5),
+        "DV_B": (44, 40),
+        "DV_C": (40, 38),
+        "DV_D": (46, 44),
+        "DV_E": (42, 43),
+        "DV_F": (43, 42),
+        "DV_G": (38, 39),
+    }
     for unit, label in names.items():
         add("unit.registered", "01-05", unit=unit, name=label)
     for block, (label, members) in blocks.items():
         add("block.formed", "01-10", block=block, name=label, members=members, head=members[0], deputy=members[1])
-    add("sheet.defined", "01-15", block="*", criteria=[{"id": "C1", "name": "Chuyên môn", "max": 50},
-                                                    {"id": "C2", "name": "Phong trào", "max": 50}])
+    add(
+        "sheet.defined",
+        "01-15",
+        block="*",
+        criteria=[{"id": "C1", "name": "Chuyên môn", "max": 50}, {"id": "C2", "name": "Phong trào", "max": 50}],
+    )
     for block, (_, members) in blocks.items():
         for unit in members:
             if unit != "DV_C":  # no pledge: not ranked

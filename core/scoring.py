@@ -4,10 +4,10 @@ criterion's scores (superseded and retracted ones included), and the subtotal pe
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Callable
 
 from thidua.decisions import Line
 from thidua.facts import Fact, Facts
@@ -27,23 +27,51 @@ def score_sheet(facts: Facts, block: str, unit: str, rule_for: Callable[[dict], 
     """Append one line per criterion of the block's sheet and return the counted points."""
     sheet = facts.sheet(block)
     if sheet is None:
-        lines.append(Line("score", f"no sheet is defined for block {block}: nothing can be counted", rule_for({}), None, False))
+        lines.append(
+            Line("score", f"no sheet is defined for block {block}: nothing can be counted", rule_for({}), None, False)
+        )
         return SheetScore(defined=False)
     result = SheetScore()
     for criterion in sheet["criteria"]:
         cid, cap, section = criterion["id"], criterion["max"], criterion.get("section")
         own = facts.current("score.self", unit=unit, criterion=cid)
         appraised = facts.current("score.appraised", unit=unit, criterion=cid)
-        events = tuple(sorted(f.position for t in ("score.self", "score.appraised") for f in facts.history(t, unit=unit, criterion=cid)))
-        label = (f"criterion {cid}" + (f" ({criterion['name']})" if criterion.get("name") else "")
-                 + (f", section {section}" if section else "") + f", max {dec(cap)}")
+        events = tuple(
+            sorted(
+                f.position
+                for t in ("score.self", "score.appraised")
+                for f in facts.history(t, unit=unit, criterion=cid)
+            )
+        )
+        label = (
+            f"criterion {cid}"
+            + (f" ({criterion['name']})" if criterion.get("name") else "")
+            + (f", section {section}" if section else "")
+            + f", max {dec(cap)}"
+        )
         rule = rule_for(criterion)
         if appraised is not None:
             was = f"self-score {dec(own['points'])} is replaced" if own else "no self-score"
-            lines.append(Line("score", f"{label}: appraised {dec(appraised['points'])}; {was}", rule, appraised["points"], events=events))
+            lines.append(
+                Line(
+                    "score",
+                    f"{label}: appraised {dec(appraised['points'])}; {was}",
+                    rule,
+                    appraised["points"],
+                    events=events,
+                )
+            )
             points = appraised["points"]
         elif own is not None:
-            lines.append(Line("score", f"{label}: self-score {dec(own['points'])}, not appraised", rule, own["points"], events=events))
+            lines.append(
+                Line(
+                    "score",
+                    f"{label}: self-score {dec(own['points'])}, not appraised",
+                    rule,
+                    own["points"],
+                    events=events,
+                )
+            )
             points = own["points"]
         else:
             lines.append(Line("score", f"{label}: no score recorded, nothing counted", rule, None, False))
@@ -55,5 +83,10 @@ def score_sheet(facts: Facts, block: str, unit: str, rule_for: Callable[[dict], 
 
 def late_line(rule: str, what: str, fact: Fact, deadline: datetime) -> Line:
     """A warning that names the late event and the deadline it missed."""
-    return Line("warning", f"{what} on {fact['at'][:16].replace('T', ' ')}, not before {deadline.strftime('%d/%m/%Y %H:%M').replace(' 00:00', '')}",
-                rule, counted=False, events=(fact.position,))
+    return Line(
+        "warning",
+        f"{what} on {fact['at'][:16].replace('T', ' ')}, not before {deadline.strftime('%d/%m/%Y %H:%M').replace(' 00:00', '')}",
+        rule,
+        counted=False,
+        events=(fact.position,),
+    )

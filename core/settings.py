@@ -16,13 +16,23 @@ from thidua.rules import RuleSet
 
 def setting(facts: Facts, rules: RuleSet, name: str, block: str) -> tuple[Any, Line]:
     default = rules.settings[name]
-    event = facts.current("setting.changed", block=block, setting=name) or facts.current("setting.changed", block="*", setting=name)
+    event = facts.current("setting.changed", block=block, setting=name) or facts.current(
+        "setting.changed", block="*", setting=name
+    )
     if event is not None:
         value = event["value"]
-        return value, Line("setting", f"{name} = {canonical_decimal(value)} for block {event['block']} "
-                           f"(default {canonical_decimal(default.value)}): {default.summary}", default.rule, events=(event.position,))
-    return default.value, Line("setting", f"{name} = {canonical_decimal(default.value)} (default of rule set "
-                               f"{rules.version}): {default.summary}", default.rule)
+        return value, Line(
+            "setting",
+            f"{name} = {canonical_decimal(value)} for block {event['block']} "
+            f"(default {canonical_decimal(default.value)}): {default.summary}",
+            default.rule,
+            events=(event.position,),
+        )
+    return default.value, Line(
+        "setting",
+        f"{name} = {canonical_decimal(default.value)} (default of rule set {rules.version}): {default.summary}",
+        default.rule,
+    )
 
 
 def check_setting(fact: Fact, rules: RuleSet) -> list[Problem]:

@@ -10,14 +10,15 @@ alike. The ledger is never rebuilt as an aggregate: only its head is read to app
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Iterator, Sequence
+from typing import Any
 from urllib.parse import unquote, urlparse
-from uuid import UUID, uuid5, NAMESPACE_URL
+from uuid import NAMESPACE_URL, UUID, uuid5
 
-from eventsourcing.application import Application
 import orjson
+from eventsourcing.application import Application
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, StoredEvent, Transcoding
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
@@ -54,7 +55,9 @@ def _state(recorded_iso: str, record: dict[str, Any], digest: str) -> bytes:
     """A stored event's state exactly as the library's JSON transcoder writes a LedgerEvent
     (no cipher, no compressor: both would be frozen at the first write). `verify` reads rows back
     through the library's own mapper, so a drift here would show at once."""
-    return orjson.dumps({"timestamp": {"_type_": "datetime_iso", "_data_": recorded_iso}, "record": record, "hash": digest})
+    return orjson.dumps(
+        {"timestamp": {"_type_": "datetime_iso", "_data_": recorded_iso}, "record": record, "hash": digest}
+    )
 
 
 class Ledger(Application):
@@ -109,7 +112,9 @@ def decode_row(row: tuple[int, str, bytes]) -> Stored:
     """A (rowid, topic, state) row of the recorder's table, decoded with orjson (see `_state`)."""
     position, topic, state = row
     data = orjson.loads(state)
-    return Stored(position, topic[7:], data["record"], datetime.fromisoformat(data["timestamp"]["_data_"]), data["hash"])
+    return Stored(
+        position, topic[7:], data["record"], datetime.fromisoformat(data["timestamp"]["_data_"]), data["hash"]
+    )
 
 
 class Store:
@@ -184,7 +189,7 @@ class Store:
         decoded with orjson; no notification objects, no mapper."""
         table = self.recorder.events_table_name
         statement = f"SELECT rowid, topic, state FROM {table} WHERE rowid >= ? AND rowid <= ? ORDER BY rowid LIMIT ?"
-        cursor, last = start, stop if stop is not None else 2 ** 62
+        cursor, last = start, stop if stop is not None else 2**62
         while True:
             with self.recorder.datastore.transaction(commit=False) as c:
                 c.execute(statement, (cursor, last, PAGE * 10))
@@ -203,8 +208,13 @@ class Store:
         """Decode a row with orjson, straight from its state: the library's mapper would build
         a domain event first and dominate the cost of a replay (see `_state`)."""
         state = orjson.loads(notification.state)
-        return Stored(notification.id, notification.topic[7:], state["record"],
-                      datetime.fromisoformat(state["timestamp"]["_data_"]), state["hash"])
+        return Stored(
+            notification.id,
+            notification.topic[7:],
+            state["record"],
+            datetime.fromisoformat(state["timestamp"]["_data_"]),
+            state["hash"],
+        )
 
     def raw(self, start: int = 1) -> Iterator[Any]:
         """The library's notifications as stored (for verification)."""

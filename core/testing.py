@@ -19,6 +19,7 @@ event decides as if it was never recorded; recording an event again changes no d
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import subprocess
@@ -38,8 +39,16 @@ from thidua.replay import AsOf, replay
 from thidua.store import Store
 
 RULE_ID = re.compile(r"[A-Z][A-Z0-9]*-[A-Z]+-[A-Z0-9]+")
-REGISTER = {"unit.registered", "person.registered", "block.formed", "block.member_added", "block.member_removed",
-            "sheet.defined", "event.retracted", "setting.changed"}
+REGISTER = {
+    "unit.registered",
+    "person.registered",
+    "block.formed",
+    "block.member_added",
+    "block.member_removed",
+    "sheet.defined",
+    "event.retracted",
+    "setting.changed",
+}
 SAMPLE = 8  # events tried per property: enough to catch a plugin that ignores retraction or supersede
 
 
@@ -73,10 +82,15 @@ class Kit:
         """What a user cares about, without log positions: per subject its decisions."""
         decider = self.decider(store, period)
         if decider.ranks:
-            return [(b.block, u.unit, u.total, u.rank, u.eligible, tuple(u.reasons), u.award, u.award_status)
-                    for b in decider.standings().blocks for u in b.units]
-        return [(c.kind, c.subject, c.eligible, tuple(c.reasons), tuple((lv.level, tuple(lv.objects)) for lv in c.levels))
-                for c in decider.eligibility().candidates]
+            return [
+                (b.block, u.unit, u.total, u.rank, u.eligible, tuple(u.reasons), u.award, u.award_status)
+                for b in decider.standings().blocks
+                for u in b.units
+            ]
+        return [
+            (c.kind, c.subject, c.eligible, tuple(c.reasons), tuple((lv.level, tuple(lv.objects)) for lv in c.levels))
+            for c in decider.eligibility().candidates
+        ]
 
 
 def _scrub(document: Any) -> Any:
@@ -102,7 +116,9 @@ class ProvinceConformance:
             pytest.fail(f"province {cls.province!r} is not installed; refused: {plugins.refused}")
         province = plugins.province(cls.province)
         if not province.demo or not province.demo_periods:
-            pytest.fail(f"{cls.province}: the plugin ships no demo events or periods (load_province(demo=..., demo_periods=...))")
+            pytest.fail(
+                f"{cls.province}: the plugin ships no demo events or periods (load_province(demo=..., demo_periods=...))"
+            )
         demo = []
         for source in province.demo:
             objects, problems = parse_lines(source.read_bytes())
@@ -114,22 +130,31 @@ class ProvinceConformance:
     def test_the_plugin_loads_with_its_hooks(self, kit: Kit) -> None:
         assert not [r for r in kit.plugins.refused if repr(self.province) in r], kit.plugins.refused
         assert kit.plugins.implements(self.province, "thidua_validate")
-        assert kit.plugins.implements(self.province, "thidua_standings") or kit.plugins.implements(self.province, "thidua_eligibility")
+        assert kit.plugins.implements(self.province, "thidua_standings") or kit.plugins.implements(
+            self.province, "thidua_eligibility"
+        )
 
     def test_rule_ids_are_unique_and_each_quotes_its_document(self, kit: Kit) -> None:
         province = kit.plugins.province(self.province)
-        others = {rule: key for key, p in kit.plugins.provinces.items() if key != self.province
-                  for rules in p.rulesets for rule in rules.rules}
+        others = {
+            rule: key
+            for key, p in kit.plugins.provinces.items()
+            if key != self.province
+            for rules in p.rulesets
+            for rule in rules.rules
+        }
         for rules in province.rulesets:
             assert rules.document and rules.issuer and rules.title, f"rule set {rules.version} lacks its document"
             for rule in rules.rules.values():
                 assert RULE_ID.fullmatch(rule.id), f"{rule.id}: rule ids are written PREFIX-AREA-N (e.g. LC-SCORE-1)"
-                assert rule.quote.strip() and rule.summary.strip(), f"{rule.id}: every rule quotes the sentence it rests on"
+                assert rule.quote.strip() and rule.summary.strip(), (
+                    f"{rule.id}: every rule quotes the sentence it rests on"
+                )
                 assert rule.id not in others, f"{rule.id} is also a rule of {others.get(rule.id)}"
             for value in [*rules.values.values(), *rules.settings.values()]:
                 assert value.rule in rules.rules, f"value {value.name} cites unknown rule {value.rule}"
         spans = sorted((r.in_force_from, r.in_force_to, r.version) for r in province.rulesets)
-        for (_, end, version), (start, _, later) in zip(spans, spans[1:]):
+        for (_, end, version), (start, _, later) in itertools.pairwise(spans):
             assert end is not None and end <= start, f"rule sets {version} and {later} are both in force on {start}"
 
     def test_every_decision_cites_a_rule_of_the_rule_set_in_force(self, kit: Kit) -> None:
@@ -157,8 +182,12 @@ class ProvinceConformance:
         subprocess.run(base + ["import", "-"], input=data, check=True, capture_output=True)
         for period in kit.periods:
             query = ["eligibility", "--province", self.province, "--period", period, "--format", "json"]
-            runs = {seed: subprocess.run(base + query, env=dict(os.environ, PYTHONHASHSEED=seed), capture_output=True, check=True).stdout
-                    for seed in ("0", "1", "2718")}
+            runs = {
+                seed: subprocess.run(
+                    base + query, env=dict(os.environ, PYTHONHASHSEED=seed), capture_output=True, check=True
+                ).stdout
+                for seed in ("0", "1", "2718")
+            }
             assert len(set(runs.values())) == 1, f"{period}: output depends on the hash seed"
 
     def test_as_of_is_monotonic(self, kit: Kit) -> None:
@@ -183,14 +212,17 @@ class ProvinceConformance:
         step = max(1, len(kit.demo) // 12)
         try:
             for start in range(0, len(kit.demo), step):
-                outcome = import_events(store, jsonl(kit.demo[start:start + step]), kit.plugins)
+                outcome = import_events(store, jsonl(kit.demo[start : start + step]), kit.plugins)
                 assert not outcome.problems, outcome.problems[:3]
                 for period in kit.periods:
-                    kept = open_decider(store, kit.plugins, self.province, period, kit.plugins.ruleset(self.province, period))
+                    kept = open_decider(
+                        store, kit.plugins, self.province, period, kit.plugins.ruleset(self.province, period)
+                    )
                     assert isinstance(kept, ModelDecider)
                     full = kit.decider(store, period)
-                    assert kept.documents() == full.documents(), \
+                    assert kept.documents() == full.documents(), (
                         f"{period}: after {start + step} demo events the kept decisions differ from a full replay"
+                    )
         finally:
             store.close()
 
@@ -207,14 +239,26 @@ class ProvinceConformance:
         for index in self._sample(kit, lambda e: True):
             event = kit.demo[index]
             try:
-                without = kit.store(kit.demo[:index] + kit.demo[index + 1:])
+                without = kit.store(kit.demo[:index] + kit.demo[index + 1 :])
             except ValueError:
                 continue  # later events need this one (a bonus needs its result): not comparable
             target = event.get("id") or index + 1
-            retracted = kit.store(kit.demo + [{"type": "event.retracted", "province": self.province, "period": event["period"],
-                                                "at": event["at"], "target": target, "reason": "conformance kit"}])
-            assert kit.outcome(retracted, event["period"]) == kit.outcome(without, event["period"]), \
+            retracted = kit.store(
+                kit.demo
+                + [
+                    {
+                        "type": "event.retracted",
+                        "province": self.province,
+                        "period": event["period"],
+                        "at": event["at"],
+                        "target": target,
+                        "reason": "conformance kit",
+                    }
+                ]
+            )
+            assert kit.outcome(retracted, event["period"]) == kit.outcome(without, event["period"]), (
                 f"retracting {event['type']} (demo line {index + 1}) does not decide as if it was never recorded"
+            )
             tried += 1
         assert tried, "no demo event could be retracted and compared"
 
@@ -223,17 +267,20 @@ class ProvinceConformance:
         for index in self._sample(kit, lambda e: EVENT_TYPES[e["type"]].SUBJECT is not None):
             event = {k: v for k, v in kit.demo[index].items() if k != "id"}
             again = kit.store(kit.demo + [event])
-            assert kit.outcome(again, event["period"]) == kit.outcome(base, event["period"]), \
+            assert kit.outcome(again, event["period"]) == kit.outcome(base, event["period"]), (
                 f"recording {event['type']} (demo line {index + 1}) twice changes a decision: it must supersede, not add"
+            )
 
     # -- bad input ------------------------------------------------------------------------
     def test_bad_events_are_refused_with_line_key_and_reason(self, kit: Kit) -> None:
         store = kit.store(kit.demo)
         scored = next(e for e in kit.demo if "unit" in e and e["type"] not in REGISTER)
-        cases = [(dict(scored, id="kit-1", unit="NO_SUCH_UNIT"), "unit", "NO_SUCH_UNIT"),
-                 (dict(scored, id="kit-2", pionts=1), "pionts", "unknown key"),
-                 (dict(scored, id="kit-3", at="31/12/2020"), "at", ""),
-                 *[(dict(e, id=f"kit-b{i}"), "", text) for i, (e, text) in enumerate(self.bad_events)]]
+        cases = [
+            (dict(scored, id="kit-1", unit="NO_SUCH_UNIT"), "unit", "NO_SUCH_UNIT"),
+            (dict(scored, id="kit-2", pionts=1), "pionts", "unknown key"),
+            (dict(scored, id="kit-3", at="31/12/2020"), "at", ""),
+            *[(dict(e, id=f"kit-b{i}"), "", text) for i, (e, text) in enumerate(self.bad_events)],
+        ]
         head = store.head()
         for event, key, text in cases:
             outcome = import_events(store, jsonl([event]), kit.plugins)

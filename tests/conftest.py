@@ -62,11 +62,15 @@ def thidua(tmp_path: Path) -> Thidua:
     return Thidua(tmp_path / "test.sqlite")
 
 
-def ev(event_type: str, at: str = "2020-03-01", province: str = "laichau", period: str = "2020", **keys: Any) -> dict[str, Any]:
+def ev(
+    event_type: str, at: str = "2020-03-01", province: str = "laichau", period: str = "2020", **keys: Any
+) -> dict[str, Any]:
     return {"type": event_type, "province": province, "period": period, "at": at, **keys}
 
 
-def laichau_year(scores: dict[str, tuple[float, float]] | None = None, skip: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+def laichau_year(
+    scores: dict[str, tuple[float, float]] | None = None, skip: tuple[str, ...] = ()
+) -> list[dict[str, Any]]:
     """A Lai Châu 2020 block K of units with (self-assessed part, provincial thuong_truc points).
 
     Every unit is fully compliant unless `skip` names "pledge:U", "registration:U",
@@ -75,8 +79,12 @@ def laichau_year(scores: dict[str, tuple[float, float]] | None = None, skip: tup
     scores = scores or {"A": (120, 9), "B": (110, 8), "C": (100, 7), "D": (90, 6)}
     units = list(scores)
     events = [ev("unit.registered", "2020-01-05", unit=u, name=f"Đơn vị {u}") for u in units]
-    events.append(ev("block.formed", "2020-01-10", block="K", name="Khối thử", members=units, head=units[0], deputy=units[1]))
-    events.append(ev("sheet.defined", "2020-01-10", block="*", criteria=[{"id": "C1", "max": 75}, {"id": "C2", "max": 75}]))
+    events.append(
+        ev("block.formed", "2020-01-10", block="K", name="Khối thử", members=units, head=units[0], deputy=units[1])
+    )
+    events.append(
+        ev("sheet.defined", "2020-01-10", block="*", criteria=[{"id": "C1", "max": 75}, {"id": "C2", "max": 75}])
+    )
     for unit, (own, provincial) in scores.items():
         if f"registration:{unit}" not in skip:
             events.append(ev("emulation.registered", "2020-02-01", unit=unit))

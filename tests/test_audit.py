@@ -13,8 +13,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from conftest import ev, laichau_year
+
 from thidua import chain
 
 
@@ -23,7 +23,9 @@ def demo(tmp_path_factory) -> Path:
     """The four demo provinces in one store (559 events)."""
     db = tmp_path_factory.mktemp("demo") / "demo.sqlite"
     from click.testing import CliRunner
+
     from thidua.cli.main import cli
+
     result = CliRunner().invoke(cli, ["--db", str(db), "demo"])
     assert result.exit_code == 0, result.output
     return db
@@ -32,6 +34,7 @@ def demo(tmp_path_factory) -> Path:
 @pytest.fixture
 def on_demo(demo, tmp_path):
     from conftest import Thidua
+
     copy = tmp_path / "demo.sqlite"
     copy.write_bytes(demo.read_bytes())
     return Thidua(copy)
@@ -53,37 +56,77 @@ def position_of(thidua, event_id: str) -> int:
 # -- diff --------------------------------------------------------------------------------
 def test_diff_names_each_changed_unit_with_before_after_and_the_events_that_caused_it(on_demo):
     correction = position_of(on_demo, "lc2020-218")  # Than Uyên's C2 self-score re-entered, one point lower
-    result = on_demo("diff", "--province", "laichau", "--period", "2020", "--from", f"@{correction - 1}",
-                     "--to", f"@{correction}", "--format", "json")
+    result = on_demo(
+        "diff",
+        "--province",
+        "laichau",
+        "--period",
+        "2020",
+        "--from",
+        f"@{correction - 1}",
+        "--to",
+        f"@{correction}",
+        "--format",
+        "json",
+    )
     assert result.code == 0, result.err
     data = result.json()
     assert data["from"]["position"] == correction - 1 and data["to"]["position"] == correction
     [block] = data["blocks"]
     [change] = block["changes"]
-    assert (block["block"], change["unit"], change["changed"]) == ("KHOI_HUYEN", "LDLD_THAN_UYEN", {"total": [168, 167]})
-    assert [(e["position"], e["type"], e["criterion"], e["points"]) for e in change["events"]] == [(correction, "score.self", "C2", 24)]
+    assert (block["block"], change["unit"], change["changed"]) == (
+        "KHOI_HUYEN",
+        "LDLD_THAN_UYEN",
+        {"total": [168, 167]},
+    )
+    assert [(e["position"], e["type"], e["criterion"], e["points"]) for e in change["events"]] == [
+        (correction, "score.self", "C2", 24)
+    ]
 
 
 def test_diff_shows_a_rank_moved_by_a_block_mates_events_and_reads_as_a_table(thidua):
     thidua.load(laichau_year())
     before = thidua("log", "--format", "jsonl").out.count("\n")
-    thidua.load([ev("score.provincial", "2020-12-06", unit="C", scorer="ban_1", points=8),
-                 ev("score.self", "2020-12-06", unit="C", criterion="C2", points=45)])
-    data = thidua("diff", "--province", "laichau", "--period", "2020", "--from", f"@{before}", "--to", f"@{before + 2}",
-                  "--format", "json").json()
+    thidua.load(
+        [
+            ev("score.provincial", "2020-12-06", unit="C", scorer="ban_1", points=8),
+            ev("score.self", "2020-12-06", unit="C", criterion="C2", points=45),
+        ]
+    )
+    data = thidua(
+        "diff",
+        "--province",
+        "laichau",
+        "--period",
+        "2020",
+        "--from",
+        f"@{before}",
+        "--to",
+        f"@{before + 2}",
+        "--format",
+        "json",
+    ).json()
     changes = {c["unit"]: c for c in data["blocks"][0]["changes"]}
-    assert changes["C"]["changed"] == {"total": [107, 135], "rank": [3, 1], "award": [None, "co_thi_dua_tld"],
-                                       "award_status": [None, "proposed"]}
+    assert changes["C"]["changed"] == {
+        "total": [107, 135],
+        "rank": [3, 1],
+        "award": [None, "co_thi_dua_tld"],
+        "award_status": [None, "proposed"],
+    }
     assert [e["position"] for e in changes["C"]["events"]] == [before + 1, before + 2]
     assert changes["A"]["changed"]["rank"] == [1, 2] and changes["A"]["events"] == []
     assert [e["position"] for e in changes["A"]["context"]] == [before + 1, before + 2]  # C's scores moved A
-    table = thidua("diff", "--province", "laichau", "--period", "2020", "--from", f"@{before}", "--to", f"@{before + 2}").out
+    table = thidua(
+        "diff", "--province", "laichau", "--period", "2020", "--from", f"@{before}", "--to", f"@{before + 2}"
+    ).out
     assert "  C (Đơn vị C): total 107 → 135; rank 3 → 1" in table
     assert f"      because of #{before + 2} score.self" in table
 
 
 def test_diff_of_a_selection_province_and_wrong_order(on_demo):
-    data = on_demo("diff", "--province", "hcm_q1", "--period", "2015-2019", "--from", "@1", "--to", "@559", "--format", "json").json()
+    data = on_demo(
+        "diff", "--province", "hcm_q1", "--period", "2015-2019", "--from", "@1", "--to", "@559", "--format", "json"
+    ).json()
     assert data["candidates"] and all(c["changed"]["present"] == [False, True] for c in data["candidates"])
     backwards = on_demo("diff", "--province", "laichau", "--period", "2020", "--from", "@500", "--to", "@400")
     assert backwards.code == 2 and "later than --to @400 (position 400): swap them" in backwards.err
@@ -110,7 +153,9 @@ def _cited(document, into: set[str]) -> None:
             _cited(item, into)
 
 
-@pytest.mark.parametrize("province,period", [("laichau", "2020"), ("laocai", "2021"), ("dienbien", "2020"), ("hcm_q1", "2015-2019")])
+@pytest.mark.parametrize(
+    "province,period", [("laichau", "2020"), ("laocai", "2021"), ("dienbien", "2020"), ("hcm_q1", "2015-2019")]
+)
 def test_every_rule_id_an_output_cites_resolves_in_the_catalogue(on_demo, province, period):
     cited: set[str] = set()
     outputs = [on_demo("eligibility", "--province", province, "--period", period, "--format", "json").json()]
@@ -118,7 +163,11 @@ def test_every_rule_id_an_output_cites_resolves_in_the_catalogue(on_demo, provin
         outputs.append(on_demo("standings", "--province", province, "--period", period, "--format", "json").json())
     for candidate in outputs[0]["candidates"]:
         flag = f"--{candidate['kind']}"
-        outputs.append(on_demo("explain", "--province", province, "--period", period, flag, candidate["subject"], "--format", "json").json())
+        outputs.append(
+            on_demo(
+                "explain", "--province", province, "--period", period, flag, candidate["subject"], "--format", "json"
+            ).json()
+        )
     for document in outputs:
         _cited(document, cited)
     assert len(cited) >= 5
@@ -131,10 +180,16 @@ def test_every_rule_id_an_output_cites_resolves_in_the_catalogue(on_demo, provin
 
 def test_rules_show_gives_document_clause_sentence_values_and_interpretation(on_demo):
     [entry] = on_demo("rules", "show", "LCA-DED-3", "--format", "json").json()["rules"]
-    assert entry["clause"] == "Mục II.2.b" and entry["quote"].startswith("Trừ 01 điểm đối với đơn vị thực hiện chưa nghiêm túc")
+    assert entry["clause"] == "Mục II.2.b" and entry["quote"].startswith(
+        "Trừ 01 điểm đối với đơn vị thực hiện chưa nghiêm túc"
+    )
     assert entry["version"] == "2021.1" and entry["issued"] is None and entry["in_force_from"] == "2021-10-13"
-    assert {"name": "lapse_points", "value": 1, "summary": "deducted for not following the block's rules"} in entry["values"]
-    assert [s["name"] for s in entry["settings"]] == ["lapse_per_event"] and "once per period" in entry["interpretation"]
+    assert {"name": "lapse_points", "value": 1, "summary": "deducted for not following the block's rules"} in entry[
+        "values"
+    ]
+    assert [s["name"] for s in entry["settings"]] == ["lapse_per_event"] and "once per period" in entry[
+        "interpretation"
+    ]
     table = on_demo("rules", "show", "LCA-DED-3").out
     assert "  setting:  lapse_per_event (default 0)" in table and "  clause:   Mục II.2.b" in table
 
@@ -150,9 +205,11 @@ def test_rules_list_and_unknown_ids(on_demo):
 # -- rule-set versions by date -------------------------------------------------------------
 def _testland_year(period: str, bonus: float) -> list[dict]:
     year = [dict(e, province="testland", period=period, at=e["at"].replace("2020", period)) for e in laichau_year()]
-    return year + [ev("emulation.registered", f"{period}-02-02", province="testland", period=period, unit="A", targets={"t": 1}),
-                   ev("target.result", f"{period}-11-02", province="testland", period=period, unit="A", target="t", achieved=2),
-                   ev("bonus.awarded", f"{period}-12-02", province="testland", period=period, unit="A", target="t", points=bonus)]
+    return year + [
+        ev("emulation.registered", f"{period}-02-02", province="testland", period=period, unit="A", targets={"t": 1}),
+        ev("target.result", f"{period}-11-02", province="testland", period=period, unit="A", target="t", achieved=2),
+        ev("bonus.awarded", f"{period}-12-02", province="testland", period=period, unit="A", target="t", points=bonus),
+    ]
 
 
 def test_each_period_is_decided_by_the_rule_set_version_in_force(thidua, testland):
@@ -162,13 +219,26 @@ def test_each_period_is_decided_by_the_rule_set_version_in_force(thidua, testlan
     thidua.load(_testland_year("2022", 1.5))  # the amended rules allow 2
     old, new = (thidua.standings(province="testland", period=p) for p in ("2021", "2022"))
     assert (old["rules"]["version"], old["rules"]["document"]) == ("1", "Test rules 1/TL")
-    assert (new["rules"]["version"], new["rules"]["document"], new["rules"]["in_force_from"]) == ("2", "Test rules 2/TL", "2022-01-01")
+    assert (new["rules"]["version"], new["rules"]["document"], new["rules"]["in_force_from"]) == (
+        "2",
+        "Test rules 2/TL",
+        "2022-01-01",
+    )
     assert [u["total"] for u in new["blocks"][0]["units"]][:1] == [121.5]
-    assert "rule set 2, in force from 2022-01-01" in thidua("standings", "--province", "testland", "--period", "2022").out
+    assert (
+        "rule set 2, in force from 2022-01-01" in thidua("standings", "--province", "testland", "--period", "2022").out
+    )
     shown = thidua("rules", "show", "TL-BONUS-1", "--format", "json").json()["rules"]
-    assert [(r["version"], r["in_force_to"], r["values"][0]["value"]) for r in shown] == [("1", "2022-01-01", 1), ("2", None, 2)]
+    assert [(r["version"], r["in_force_to"], r["values"][0]["value"]) for r in shown] == [
+        ("1", "2022-01-01", 1),
+        ("2", None, 2),
+    ]
     none = thidua("standings", "--province", "testland", "--period", "2018")
-    assert none.code == 2 and "no rule set of testland is in force for period 2018 (versions: 1 from 2019-01-01 to 2022-01-01; 2 from 2022-01-01)" in none.err
+    assert (
+        none.code == 2
+        and "no rule set of testland is in force for period 2018 (versions: 1 from 2019-01-01 to 2022-01-01; 2 from 2022-01-01)"
+        in none.err
+    )
 
 
 # -- signed checkpoints ------------------------------------------------------------------
@@ -184,7 +254,10 @@ def _rewrite_and_rehash(db: Path, position: int, points: str) -> None:
             stamp = data["timestamp"]["_data_"]
             data["hash"] = chain.link(previous, rowid, topic.split(":", 1)[1], stamp, data["record"])
             previous = data["hash"]
-            connection.execute("UPDATE stored_events SET state = ? WHERE rowid = ?", (json.dumps(data, ensure_ascii=False).encode(), rowid))
+            connection.execute(
+                "UPDATE stored_events SET state = ? WHERE rowid = ?",
+                (json.dumps(data, ensure_ascii=False).encode(), rowid),
+            )
 
 
 def test_a_checkpoint_catches_history_rewritten_and_rehashed(on_demo, keys, tmp_path):
@@ -199,7 +272,10 @@ def test_a_checkpoint_catches_history_rewritten_and_rehashed(on_demo, keys, tmp_
     assert on_demo("verify").code == 0  # the plain chain check is fooled
     caught = on_demo("verify", "--checkpoint", str(checkpoint), "--pubkey", str(public))
     assert caught.code == 3
-    assert "integrity failure at position 559:" in caught.err and "history up to the checkpoint was rewritten" in caught.err
+    assert (
+        "integrity failure at position 559:" in caught.err
+        and "history up to the checkpoint was rewritten" in caught.err
+    )
 
 
 def test_a_checkpoint_catches_a_truncated_log(on_demo, keys, tmp_path):
@@ -209,7 +285,9 @@ def test_a_checkpoint_catches_a_truncated_log(on_demo, keys, tmp_path):
         connection.execute("DELETE FROM stored_events WHERE rowid > 550")
     assert on_demo("verify").code == 0
     caught = on_demo("verify", "--checkpoint", str(tmp_path / "cp.json"), "--pubkey", str(public))
-    assert caught.code == 3 and "the log ends at position 550, before the signed checkpoint's position 559" in caught.err
+    assert (
+        caught.code == 3 and "the log ends at position 550, before the signed checkpoint's position 559" in caught.err
+    )
 
 
 def test_a_forged_or_foreign_checkpoint_is_refused(on_demo, keys, tmp_path):
@@ -239,16 +317,22 @@ def test_decisions_name_their_log_position_head_hash_and_versions_and_are_byte_i
         env = dict(os.environ, PYTHONHASHSEED=seed)
         command = [sys.executable, "-m", "thidua.cli.main", "--db", str(on_demo.db), *args, "--format", "json"]
         return subprocess.run(command, env=env, capture_output=True, check=True).stdout
-    queries = [("standings", "--province", "laocai", "--period", "2021", "--as-of", "@400"),
-               ("explain", "--province", "dienbien", "--period", "2020", "--unit", "LDLD_DIEN_BIEN"),
-               ("eligibility", "--province", "hcm_q1", "--period", "2015-2019")]
+
+    queries = [
+        ("standings", "--province", "laocai", "--period", "2021", "--as-of", "@400"),
+        ("explain", "--province", "dienbien", "--period", "2020", "--unit", "LDLD_DIEN_BIEN"),
+        ("eligibility", "--province", "hcm_q1", "--period", "2015-2019"),
+    ]
     for query in queries:
         first, second = run("1", *query), run("4242", *query)
         assert first == second, query
         head = json.loads(first)
         assert head["position"] in (400, 559) and len(head["head_hash"]) == 64
         assert head["plugin_version"] and head["rules"]["version"]
-    assert json.loads(run("1", *queries[0]))["head_hash"] == json.loads(on_demo("log", "--format", "jsonl").out.splitlines()[399])["hash"]
+    assert (
+        json.loads(run("1", *queries[0]))["head_hash"]
+        == json.loads(on_demo("log", "--format", "jsonl").out.splitlines()[399])["hash"]
+    )
 
 
 # -- audit bundles -----------------------------------------------------------------------
@@ -263,6 +347,7 @@ def bundle(on_demo, keys, tmp_path) -> Path:
 
 def test_a_bundle_verifies_from_the_bundle_alone(bundle, keys, tmp_path):
     from conftest import Thidua
+
     fresh = Thidua(tmp_path / "fresh" / "never-created.sqlite")  # no database at all
     result = fresh("verify", "--bundle", str(bundle), "--pubkey", str(keys[1]))
     assert result.code == 0, result.err
@@ -270,8 +355,15 @@ def test_a_bundle_verifies_from_the_bundle_alone(bundle, keys, tmp_path):
     assert "(121 of the period, 438 as digests)" in result.out
     assert "ok: 14 decision documents reproduced byte for byte" in result.out
     names = zipfile.ZipFile(bundle).namelist()
-    assert {"manifest.json", "checkpoint.json", "events.jsonl", "chain.jsonl", "standings.json", "eligibility.json",
-            "explain/unit-CT_APATIT.json"} <= set(names)
+    assert {
+        "manifest.json",
+        "checkpoint.json",
+        "events.jsonl",
+        "chain.jsonl",
+        "standings.json",
+        "eligibility.json",
+        "explain/unit-CT_APATIT.json",
+    } <= set(names)
 
 
 def _rezip(bundle: Path, out: Path, change) -> None:
@@ -298,6 +390,7 @@ def test_a_bundle_with_one_event_changed_fails(bundle, keys, tmp_path, on_demo):
         event["points"] = 1 if event["points"] != 1 else 0.5
         lines[index] = json.dumps(event, ensure_ascii=False)
         files["events.jsonl"] = ("\n".join(lines) + "\n").encode()
+
     changed = tmp_path / "changed.zip"
     _rezip(bundle, changed, raise_a_bonus)
     result = on_demo("verify", "--bundle", str(changed), "--pubkey", str(keys[1]))
@@ -312,6 +405,7 @@ def test_a_bundle_with_a_decision_changed_or_the_wrong_signer_fails(bundle, keys
     def promote(files):
         files["standings.json"] = files["standings.json"].replace(b'"rank": 2', b'"rank": 1', 1)
         _reseal(files)
+
     changed = tmp_path / "promoted.zip"
     _rezip(bundle, changed, promote)
     result = on_demo("verify", "--bundle", str(changed), "--pubkey", str(keys[1]))

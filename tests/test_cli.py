@@ -29,7 +29,9 @@ def test_wrong_usage_exits_2(thidua):
 def test_a_postgres_url_without_its_driver_says_how_to_install_it(thidua, monkeypatch):
     monkeypatch.setitem(sys.modules, "psycopg", None)  # as on a machine without the extra
     from click.testing import CliRunner
+
     from thidua.cli.main import cli
+
     result = CliRunner().invoke(cli, ["--db", "postgresql://u:p@localhost/thidua", "verify"])
     assert result.exit_code == 2
     assert "PostgreSQL needs its driver: pip install 'thidua[postgres]'" in result.stderr
@@ -37,20 +39,28 @@ def test_a_postgres_url_without_its_driver_says_how_to_install_it(thidua, monkey
 
 def test_a_db_in_a_missing_folder_is_a_usage_error(thidua, tmp_path):
     from click.testing import CliRunner
+
     from thidua.cli.main import cli
+
     result = CliRunner().invoke(cli, ["--db", str(tmp_path / "no" / "such.sqlite"), "verify"])
     assert result.exit_code == 2 and "does not exist" in result.stderr
 
 
 def test_the_installed_console_script_runs(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "thidua.cli.main", "--db", str(tmp_path / "x.sqlite"), "verify"],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "thidua.cli.main", "--db", str(tmp_path / "x.sqlite"), "verify"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0 and result.stdout.startswith("ok: 0 events")
 
 
 def test_thidua_db_environment_variable(tmp_path, monkeypatch):
     from click.testing import CliRunner
+
     from thidua.cli.main import cli
+
     monkeypatch.setenv("THIDUA_DB", str(tmp_path / "env.sqlite"))
     assert CliRunner().invoke(cli, ["demo"]).exit_code == 0
     assert (tmp_path / "env.sqlite").exists()

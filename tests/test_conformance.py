@@ -5,8 +5,20 @@ from thidua.testing import ProvinceConformance
 
 class TestLaiChau(ProvinceConformance):
     province = "laichau"
-    bad_events = [({"type": "score.provincial", "province": "laichau", "period": "2020", "at": "2020-12-08",
-                    "unit": "LDLD_SIN_HO", "scorer": "thuong_truc", "points": 10.5}, "LC-SCORE-2")]
+    bad_events = [
+        (
+            {
+                "type": "score.provincial",
+                "province": "laichau",
+                "period": "2020",
+                "at": "2020-12-08",
+                "unit": "LDLD_SIN_HO",
+                "scorer": "thuong_truc",
+                "points": 10.5,
+            },
+            "LC-SCORE-2",
+        )
+    ]
 
 
 class TestLaoCai(ProvinceConformance):

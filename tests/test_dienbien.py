@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import jsonl
 
 
@@ -13,12 +12,18 @@ def db(event_type, at="2020-06-01", **keys):
 
 def year(units=None):
     """Block K: unit -> (cross-scored total, rating, dossier arrival). Sheet: one criterion of 100."""
-    units = units or {"A": (90, "excellent", "2020-12-01"), "B": (85, "excellent", "2020-12-01"),
-                      "C": (80, "excellent", "2020-12-01"), "D": (75, "excellent", "2020-12-01"),
-                      "E": (70, "excellent", "2020-12-01")}
+    units = units or {
+        "A": (90, "excellent", "2020-12-01"),
+        "B": (85, "excellent", "2020-12-01"),
+        "C": (80, "excellent", "2020-12-01"),
+        "D": (75, "excellent", "2020-12-01"),
+        "E": (70, "excellent", "2020-12-01"),
+    }
     names = list(units)
     events = [db("unit.registered", "2020-01-02", unit=u, name=f"LĐLĐ huyện {u}") for u in names]
-    events.append(db("block.formed", "2020-01-05", block="K", name="Khối huyện", members=names, head=names[0], deputy=names[1]))
+    events.append(
+        db("block.formed", "2020-01-05", block="K", name="Khối huyện", members=names, head=names[0], deputy=names[1])
+    )
     events.append(db("sheet.defined", "2020-01-05", block="*", criteria=[{"id": "TC", "max": 100}]))
     for unit, (total, rating, arrival) in units.items():
         events.append(db("score.appraised", "2020-12-12", unit=unit, criterion="TC", points=total))
@@ -40,8 +45,15 @@ def notes(data):
 
 # DB-SCORE-1 -------------------------------------------------------------------------------
 def test_score_cross_scores_are_totalled_and_ranked_with_ties(thidua):
-    thidua.load(year({"A": (90, "excellent", "2020-12-01"), "B": (92.5, "good", "2020-12-01"),
-                      "C": (90, "excellent", "2020-12-01")}))
+    thidua.load(
+        year(
+            {
+                "A": (90, "excellent", "2020-12-01"),
+                "B": (92.5, "good", "2020-12-01"),
+                "C": (90, "excellent", "2020-12-01"),
+            }
+        )
+    )
     result, _ = units(thidua)
     assert [(u, result[u]["rank"], result[u]["total"]) for u in "BAC"] == [("B", 1, 92.5), ("A", 2, 90), ("C", 2, 90)]
 
@@ -73,15 +85,32 @@ def test_quota_of_ten_excellent_is_two(thidua):
 
 
 def test_quota_zero_is_said_not_silently_empty(thidua):
-    thidua.load(year({"A": (90, "excellent", "2020-12-01"), "B": (80, "excellent", "2020-12-01"), "C": (70, "good", "2020-12-01")}))
+    thidua.load(
+        year(
+            {
+                "A": (90, "excellent", "2020-12-01"),
+                "B": (80, "excellent", "2020-12-01"),
+                "C": (70, "good", "2020-12-01"),
+            }
+        )
+    )
     result, data = units(thidua)
     assert all(r["award"] is None for r in result.values())
     assert "the quota is 0: this block proposes no unit this year" in [n["text"] for n in notes(data)]
 
 
 def test_quota_a_tie_at_the_boundary_is_pending_until_resolved(thidua):
-    thidua.load(year({"A": (90, "excellent", "2020-12-01"), "B": (90, "excellent", "2020-12-01"), "C": (80, "excellent", "2020-12-01"),
-                      "D": (70, "excellent", "2020-12-01"), "E": (60, "excellent", "2020-12-01")}))
+    thidua.load(
+        year(
+            {
+                "A": (90, "excellent", "2020-12-01"),
+                "B": (90, "excellent", "2020-12-01"),
+                "C": (80, "excellent", "2020-12-01"),
+                "D": (70, "excellent", "2020-12-01"),
+                "E": (60, "excellent", "2020-12-01"),
+            }
+        )
+    )
     result, _ = units(thidua)
     assert [(result[u]["award"], result[u]["award_status"]) for u in "AB"] == [("de_nghi_khen_thuong", "pending")] * 2
     thidua.load([db("conference.resolved", "2020-12-20", block="K", award="de_nghi_khen_thuong", unit="B")])
@@ -97,8 +126,17 @@ def test_time_a_dossier_at_16_30_on_10_december_is_in_time(thidua):
 
 
 def test_time_a_dossier_on_11_december_or_none_excludes(thidua):
-    thidua.load(year({"A": (95, "excellent", "2020-12-11"), "B": (92, "excellent", None), "C": (80, "excellent", "2020-12-01"),
-                      "D": (75, "excellent", "2020-12-01"), "E": (70, "excellent", "2020-12-01")}))
+    thidua.load(
+        year(
+            {
+                "A": (95, "excellent", "2020-12-11"),
+                "B": (92, "excellent", None),
+                "C": (80, "excellent", "2020-12-01"),
+                "D": (75, "excellent", "2020-12-01"),
+                "E": (70, "excellent", "2020-12-01"),
+            }
+        )
+    )
     result, _ = units(thidua)
     assert (result["A"]["eligible"], result["A"]["reasons"], result["A"]["rank"]) == (False, ["DB-TIME-1"], None)
     assert result["B"]["reasons"] == ["DB-TIME-1"]
@@ -107,17 +145,27 @@ def test_time_a_dossier_on_11_december_or_none_excludes(thidua):
 
 # DB-TIME-2 --------------------------------------------------------------------------------
 def test_time_registration_before_15_january_or_a_warning(thidua):
-    thidua.load(year() + [db("emulation.registered", "2020-01-14T23:59", unit="A", titles=["Lao động tiên tiến"]),
-                          db("emulation.registered", "2020-01-15", unit="B", titles=["Tập thể lao động xuất sắc"])])
+    thidua.load(
+        year()
+        + [
+            db("emulation.registered", "2020-01-14T23:59", unit="A", titles=["Lao động tiên tiến"]),
+            db("emulation.registered", "2020-01-15", unit="B", titles=["Tập thể lao động xuất sắc"]),
+        ]
+    )
     result, _ = units(thidua)
     assert result["A"]["warnings"] == [] and [w["rule"] for w in result["B"]["warnings"]] == ["DB-TIME-2"]
 
 
 def test_titles_are_validated_with_a_suggestion(thidua):
     thidua.load(year())
-    result = thidua("import", "-", input=jsonl([db("emulation.registered", unit="A", titles=["Tập thể lao động xuất xắc"])]))
+    result = thidua(
+        "import", "-", input=jsonl([db("emulation.registered", unit="A", titles=["Tập thể lao động xuất xắc"])])
+    )
     assert result.code == 1
-    assert "LINE 1: titles: unknown title 'Tập thể lao động xuất xắc' (did you mean 'Tập thể lao động xuất sắc'?)" in result.err
+    assert (
+        "LINE 1: titles: unknown title 'Tập thể lao động xuất xắc' (did you mean 'Tập thể lao động xuất sắc'?)"
+        in result.err
+    )
 
 
 # DB-QUOTA-2 -------------------------------------------------------------------------------
@@ -125,7 +173,9 @@ def people(leaders, workers):
     events = []
     for i in range(leaders + workers):
         events.append(db("person.registered", person=f"P{i}", name=f"Cán bộ {i}", unit="A", leader=i < leaders))
-        events.append(db("dossier.submitted", f"2020-12-0{1 + i % 9}", person=f"P{i}", award="bang_khen_ldld_tinh", copies=1))
+        events.append(
+            db("dossier.submitted", f"2020-12-0{1 + i % 9}", person=f"P{i}", award="bang_khen_ldld_tinh", copies=1)
+        )
     return events
 
 
@@ -143,8 +193,15 @@ def test_leaders_within_the_cap_are_not_flagged(thidua):
 
 
 # DB-DOSSIER-1 -----------------------------------------------------------------------------
-@pytest.mark.parametrize("award, copies, flagged", [("co_thi_dua_tld", 3, False), ("co_thi_dua_tld", 1, True),
-                                                     ("co_thi_dua_ldld_tinh", 1, False), ("bang_khen_tld", None, True)])
+@pytest.mark.parametrize(
+    "award, copies, flagged",
+    [
+        ("co_thi_dua_tld", 3, False),
+        ("co_thi_dua_tld", 1, True),
+        ("co_thi_dua_ldld_tinh", 1, False),
+        ("bang_khen_tld", None, True),
+    ],
+)
 def test_dossier_copies(thidua, award, copies, flagged):
     extra = {"copies": copies} if copies is not None else {}
     thidua.load(year() + [db("dossier.submitted", "2020-12-02", unit="A", award=award, **extra)])

@@ -6,7 +6,6 @@ import csv
 import io
 
 import pytest
-
 from conftest import jsonl
 
 PERIOD = "2015-2019"
@@ -17,13 +16,26 @@ def q1(event_type, at="2016-01-01", **keys):
 
 
 def base(category="technical_staff", **person):
-    return [q1("unit.registered", unit="CD1", name="CĐCS Công ty Một", workers=300),
-            q1("person.registered", person="X", name="Nguyễn Văn X", unit="CD1", category=category, **person)]
+    return [
+        q1("unit.registered", unit="CD1", name="CĐCS Công ty Một", workers=300),
+        q1("person.registered", person="X", name="Nguyễn Văn X", unit="CD1", category=category, **person),
+    ]
 
 
 def inits(benefits, scope="grassroots", on="2017-05-05", person="X", start=1):
-    return [q1("initiative.recognized", initiative=f"I{start + i}", title="Sáng kiến", authors=[person], scope=scope, applied=True,
-               benefit_vnd=b, recognized_on=on) for i, b in enumerate(benefits)]
+    return [
+        q1(
+            "initiative.recognized",
+            initiative=f"I{start + i}",
+            title="Sáng kiến",
+            authors=[person],
+            scope=scope,
+            applied=True,
+            benefit_vnd=b,
+            recognized_on=on,
+        )
+        for i, b in enumerate(benefits)
+    ]
 
 
 def dossiers(city="2020-02-10", district="2020-04-01", who=None):
@@ -69,29 +81,44 @@ def test_without_training_colleagues_no_object_is_met(thidua):
 
 # Q1-CITY-1 --------------------------------------------------------------------------------
 def test_union_officer_with_huan_chuong_lao_dong_in_the_phase_is_automatic(thidua):
-    thidua.load(base("union_officer") + [q1("honor.received", person="X", honor="huan_chuong_lao_dong", year=2018)] + dossiers())
+    thidua.load(
+        base("union_officer") + [q1("honor.received", person="X", honor="huan_chuong_lao_dong", year=2018)] + dossiers()
+    )
     assert candidate(thidua)[0] == {"city": ["1"]}
 
 
 def test_an_honour_before_the_phase_does_not_count(thidua):
-    thidua.load(base("union_officer") + [q1("honor.received", person="X", honor="bang_khen_thu_tuong", year=2014)] + dossiers())
+    thidua.load(
+        base("union_officer") + [q1("honor.received", person="X", honor="bang_khen_thu_tuong", year=2014)] + dossiers()
+    )
     assert candidate(thidua)[0] == {}
 
 
 # Q1-CITY-3 / Q1-DIST-2 --------------------------------------------------------------------
 def test_direct_worker_city_3_and_district_2(thidua):
-    thidua.load(base("direct_worker") + inits([20_000_000, 20_000_000, 20_000_000]) + [q1("training.contributed", person="X")] + dossiers())
+    thidua.load(
+        base("direct_worker")
+        + inits([20_000_000, 20_000_000, 20_000_000])
+        + [q1("training.contributed", person="X")]
+        + dossiers()
+    )
     assert candidate(thidua)[0] == {"city": ["3"], "district": ["2"]}
 
 
 def test_direct_worker_disciplined_is_not_law_abiding(thidua):
-    thidua.load(base("direct_worker") + inits([30_000_000, 30_000_000, 30_000_000]) + [q1("training.contributed", person="X"),
-                q1("discipline.recorded", person="X", level="khien_trach")] + dossiers())
+    thidua.load(
+        base("direct_worker")
+        + inits([30_000_000, 30_000_000, 30_000_000])
+        + [q1("training.contributed", person="X"), q1("discipline.recorded", person="X", level="khien_trach")]
+        + dossiers()
+    )
     assert candidate(thidua)[0] == {}
 
 
 # Q1-CITY-4 / Q1-DIST-3 --------------------------------------------------------------------
-def civil_servant(ratings=None, honors=(("chien_si_thi_dua_tp", 2018), ("chien_si_thi_dua_co_so", 2016)), n=3, scope="district"):
+def civil_servant(
+    ratings=None, honors=(("chien_si_thi_dua_tp", 2018), ("chien_si_thi_dua_co_so", 2016)), n=3, scope="district"
+):
     ratings = ratings or {y: "excellent" for y in range(2015, 2020)}
     events = base("civil_servant") + inits([0] * n, scope=scope)
     events += [q1("rating.recorded", person="X", rating=r, year=y) for y, r in ratings.items()]
@@ -110,8 +137,12 @@ def test_civil_servant_not_excellent_every_year(thidua):
     thidua.load(civil_servant(ratings))
     levels, found, _ = candidate(thidua)
     assert levels == {}
-    assert any("2017: good" in line["text"] for line in thidua("explain", "--province", "hcm_q1", "--period", PERIOD, "--person", "X",
-                                                                "--format", "json").json()["lines"])
+    assert any(
+        "2017: good" in line["text"]
+        for line in thidua(
+            "explain", "--province", "hcm_q1", "--period", PERIOD, "--person", "X", "--format", "json"
+        ).json()["lines"]
+    )
 
 
 def test_civil_servant_initiatives_must_be_district_scope(thidua):
@@ -121,32 +152,51 @@ def test_civil_servant_initiatives_must_be_district_scope(thidua):
 
 # Q1-DIST-C --------------------------------------------------------------------------------
 def test_collective_with_the_city_committees_bang_khen_in_the_phase(thidua):
-    thidua.load(base() + [q1("honor.received", unit="CD1", honor="bang_khen_ubnd_tp", year=2017)]
-                + dossiers(city=None, who={"unit": "CD1"}))
+    thidua.load(
+        base()
+        + [q1("honor.received", unit="CD1", honor="bang_khen_ubnd_tp", year=2017)]
+        + dossiers(city=None, who={"unit": "CD1"})
+    )
     assert candidate(thidua, "CD1")[0] == {"district": ["collective"]}
 
 
 def test_collective_honoured_before_the_phase_is_not(thidua):
-    thidua.load(base() + [q1("honor.received", unit="CD1", honor="bang_khen_ubnd_tp", year=2013)]
-                + dossiers(city=None, who={"unit": "CD1"}))
+    thidua.load(
+        base()
+        + [q1("honor.received", unit="CD1", honor="bang_khen_ubnd_tp", year=2013)]
+        + dossiers(city=None, who={"unit": "CD1"})
+    )
     assert candidate(thidua, "CD1")[0] == {}
 
 
 # Q1-PRIOR-1 -------------------------------------------------------------------------------
 def test_honoured_at_city_level_in_2010_2014_still_qualifies_at_district_level(thidua):
-    thidua.load(technical([65_000_000] * 5) + dossiers() + [q1("honor.received", person="X", honor="dhtt_city_2010_2014", year=2014)])
+    thidua.load(
+        technical([65_000_000] * 5)
+        + dossiers()
+        + [q1("honor.received", person="X", honor="dhtt_city_2010_2014", year=2014)]
+    )
     levels, found, _ = candidate(thidua)
     assert levels == {"district": ["1"]} and found["reasons"] == ["Q1-PRIOR-1"]
 
 
 def test_honoured_at_district_level_excludes_there_only(thidua):
-    thidua.load(technical([65_000_000] * 5) + dossiers() + [q1("honor.received", person="X", honor="dhtt_district_2010_2014", year=2013)])
+    thidua.load(
+        technical([65_000_000] * 5)
+        + dossiers()
+        + [q1("honor.received", person="X", honor="dhtt_district_2010_2014", year=2013)]
+    )
     assert candidate(thidua)[0] == {"city": ["2"]}
 
 
 # Q1-INIT-1 --------------------------------------------------------------------------------
 def test_an_initiative_of_20_december_2014_is_not_counted(thidua):
-    events = base("direct_worker") + inits([60_000_000], on="2014-12-20") + [q1("training.contributed", person="X")] + dossiers()
+    events = (
+        base("direct_worker")
+        + inits([60_000_000], on="2014-12-20")
+        + [q1("training.contributed", person="X")]
+        + dossiers()
+    )
     thidua.load(events)
     assert candidate(thidua)[0] == {}
     thidua.load(inits([60_000_000], on="2015-01-01", start=9))
@@ -154,24 +204,57 @@ def test_an_initiative_of_20_december_2014_is_not_counted(thidua):
 
 
 def test_a_shared_initiative_counts_for_each_author_with_its_share(thidua):
-    events = base("direct_worker") + [q1("person.registered", person="Y", name="Trần Y", unit="CD1", category="direct_worker"),
-                                      q1("training.contributed", person="X"), q1("training.contributed", person="Y")]
-    events.append(q1("initiative.recognized", initiative="S", title="Chung", authors=["X", "Y"], scope="grassroots", applied=True,
-                     benefit_vnd=100_000_000, recognized_on="2018-01-01"))
-    events.append(q1("initiative.recognized", initiative="W", title="Theo tỷ lệ", authors={"X": 1, "Y": 3}, scope="grassroots",
-                     applied=True, benefit_vnd=40_000_000, recognized_on="2018-02-01"))
+    events = base("direct_worker") + [
+        q1("person.registered", person="Y", name="Trần Y", unit="CD1", category="direct_worker"),
+        q1("training.contributed", person="X"),
+        q1("training.contributed", person="Y"),
+    ]
+    events.append(
+        q1(
+            "initiative.recognized",
+            initiative="S",
+            title="Chung",
+            authors=["X", "Y"],
+            scope="grassroots",
+            applied=True,
+            benefit_vnd=100_000_000,
+            recognized_on="2018-01-01",
+        )
+    )
+    events.append(
+        q1(
+            "initiative.recognized",
+            initiative="W",
+            title="Theo tỷ lệ",
+            authors={"X": 1, "Y": 3},
+            scope="grassroots",
+            applied=True,
+            benefit_vnd=40_000_000,
+            recognized_on="2018-02-01",
+        )
+    )
     thidua.load(events + dossiers(city=None) + dossiers(city=None, who={"person": "Y"}))
-    assert candidate(thidua, "X")[0] == {"district": ["2"]}          # 50m + 10m
-    assert candidate(thidua, "Y")[0] == {"district": ["2"]}          # 50m + 30m
+    assert candidate(thidua, "X")[0] == {"district": ["2"]}  # 50m + 10m
+    assert candidate(thidua, "Y")[0] == {"district": ["2"]}  # 50m + 30m
     thidua.load([q1("event.retracted", target=6, reason="nhập sai")])  # retract S (log position 6)
-    assert candidate(thidua, "X")[0] == {}                           # 10m left
-    assert candidate(thidua, "Y")[0] == {}                           # 30m left
+    assert candidate(thidua, "X")[0] == {}  # 10m left
+    assert candidate(thidua, "Y")[0] == {}  # 30m left
 
 
 def test_an_initiative_not_applied_does_not_count(thidua):
-    events = base("direct_worker") + [q1("training.contributed", person="X"),
-                                      q1("initiative.recognized", initiative="N", title="Chưa áp dụng", authors=["X"], scope="grassroots",
-                                         applied=False, benefit_vnd=90_000_000, recognized_on="2018-01-01")]
+    events = base("direct_worker") + [
+        q1("training.contributed", person="X"),
+        q1(
+            "initiative.recognized",
+            initiative="N",
+            title="Chưa áp dụng",
+            authors=["X"],
+            scope="grassroots",
+            applied=False,
+            benefit_vnd=90_000_000,
+            recognized_on="2018-01-01",
+        ),
+    ]
     thidua.load(events + dossiers())
     assert candidate(thidua)[0] == {}
 
@@ -192,23 +275,45 @@ def test_a_dossier_at_15_59_is_in_time_and_a_missing_one_excludes(thidua):
 def test_a_dossier_must_name_its_level(thidua):
     thidua.load(base())
     result = thidua("import", "-", input=jsonl([q1("dossier.submitted", person="X", award="x")]))
-    assert result.code == 1 and "level: a District 1 dossier names its level: city or district (Q1-TIME-1)" in result.err
+    assert (
+        result.code == 1 and "level: a District 1 dossier names its level: city or district (Q1-TIME-1)" in result.err
+    )
 
 
 # Q1-TIME-2, Q1-DEL-1, Q1-DEL-2 ------------------------------------------------------------
 def test_conferences_late_and_model_share_are_flagged(thidua):
-    thidua.load(base() + [q1("conference.held", "2020-03-25", unit="CD1", kind="grassroots", delegates={"models": 60, "guests": 40}),
-                          q1("conference.held", "2020-05-18", unit="CD1", kind="district", delegates={"models": 175, "guests": 75})])
+    thidua.load(
+        base()
+        + [
+            q1("conference.held", "2020-03-25", unit="CD1", kind="grassroots", delegates={"models": 60, "guests": 40}),
+            q1("conference.held", "2020-05-18", unit="CD1", kind="district", delegates={"models": 175, "guests": 75}),
+        ]
+    )
     _, _, data = candidate(thidua)
     warnings = sorted((n["rule"], n["text"][:20]) for n in data["notes"] if n["kind"] == "warning")
     assert warnings == [("Q1-DEL-2", "grassroots conferenc"), ("Q1-TIME-2", "grassroots conferenc")]
 
 
-@pytest.mark.parametrize("workers, total, ok", [(300, 100, True), (300, 101, False), (501, 250, True), (501, 251, False), (500, 101, False)])
+@pytest.mark.parametrize(
+    "workers, total, ok", [(300, 100, True), (300, 101, False), (501, 250, True), (501, 251, False), (500, 101, False)]
+)
 def test_delegate_limits(thidua, workers, total, ok):
     thidua.load([q1("unit.registered", unit="CD1", name="CĐCS", workers=workers)])
-    result = thidua("import", "-", input=jsonl([q1("conference.held", "2020-03-01", unit="CD1", kind="grassroots",
-                                                  delegates={"models": total - 30, "guests": 30})]))
+    result = thidua(
+        "import",
+        "-",
+        input=jsonl(
+            [
+                q1(
+                    "conference.held",
+                    "2020-03-01",
+                    unit="CD1",
+                    kind="grassroots",
+                    delegates={"models": total - 30, "guests": 30},
+                )
+            ]
+        ),
+    )
     assert (result.code == 0) == ok
     if not ok:
         assert "(Q1-DEL-1)" in result.err
@@ -217,8 +322,13 @@ def test_delegate_limits(thidua, workers, total, ok):
 # Q1-PRIO-1 and the command ----------------------------------------------------------------
 def test_priority_order_and_balance(thidua):
     events = [q1("unit.registered", unit="CD1", name="CĐCS", workers=300)]
-    for person, category, extra in (("T", "technical_staff", {}), ("W", "direct_worker", {"gender": "female", "ethnic_minority": True})):
-        events.append(q1("person.registered", person=person, name=f"Người {person}", unit="CD1", category=category, **extra))
+    for person, category, extra in (
+        ("T", "technical_staff", {}),
+        ("W", "direct_worker", {"gender": "female", "ethnic_minority": True}),
+    ):
+        events.append(
+            q1("person.registered", person=person, name=f"Người {person}", unit="CD1", category=category, **extra)
+        )
         events += inits([65_000_000] * 5, person=person, start=10 if person == "W" else 1)
         events.append(q1("training.contributed", person=person))
         events += dossiers(who={"person": person})
@@ -231,8 +341,15 @@ def test_priority_order_and_balance(thidua):
 
 def test_eligibility_csv_table_and_standings_redirect(thidua):
     thidua.load(technical([65_000_000] * 5) + dossiers())
-    rows = list(csv.DictReader(io.StringIO(thidua("eligibility", "--province", "hcm_q1", "--period", PERIOD, "--format", "csv").out)))
-    assert [(r["subject"], r["level"], r["objects"]) for r in rows if r["subject"] == "X"] == [("X", "city", "2"), ("X", "district", "1")]
+    rows = list(
+        csv.DictReader(
+            io.StringIO(thidua("eligibility", "--province", "hcm_q1", "--period", PERIOD, "--format", "csv").out)
+        )
+    )
+    assert [(r["subject"], r["level"], r["objects"]) for r in rows if r["subject"] == "X"] == [
+        ("X", "city", "2"),
+        ("X", "district", "1"),
+    ]
     table = thidua("eligibility", "--province", "hcm_q1", "--period", PERIOD).out
     assert "city: 2; district: 1" in table
     redirect = thidua("standings", "--province", "hcm_q1", "--period", PERIOD)
@@ -255,4 +372,7 @@ def test_the_demo_phase(thidua):
     assert [lv["level"] for lv in by["P_MINH"]["levels"]] == ["district"]
     assert by["P_TUAN"]["reasons"] == ["Q1-PRIOR-1"] and by["P_HOA"]["reasons"] == ["Q1-TIME-1"]
     explained = thidua("explain", "--province", "hcm_q1", "--period", PERIOD, "--person", "P_SON").out
-    assert "recognised 20/12/2014, outside the phase" in explained and "benefit 40.000.000 VND, needs 50.000.000 VND: not met" in explained
+    assert (
+        "recognised 20/12/2014, outside the phase" in explained
+        and "benefit 40.000.000 VND, needs 50.000.000 VND: not met" in explained
+    )

@@ -29,7 +29,11 @@ def test_one_bad_line_appends_nothing_and_names_line_key_and_reason(thidua):
 
 
 def test_every_bad_line_is_reported_not_just_the_first(thidua):
-    lines = [ev("unit.registered", unit="A"), ev("unit.registred", unit="B", name="x"), ev("unit.registered", unit="C", name="C", workers=-1)]
+    lines = [
+        ev("unit.registered", unit="A"),
+        ev("unit.registred", unit="B", name="x"),
+        ev("unit.registered", unit="C", name="C", workers=-1),
+    ]
     result = thidua("import", "-", input=jsonl(lines))
     assert result.code == 1
     assert "LINE 1: name: missing key (required for unit.registered)" in result.err
@@ -59,7 +63,9 @@ def test_same_id_twice_in_one_file_with_different_content_is_an_error(thidua):
 
 
 def test_non_utf8_bytes_are_reported_with_their_line(thidua):
-    data = jsonl([ev("unit.registered", unit="A", name="A")]).encode() + b'{"type": "unit.registered", "name": "\xff"}\n'
+    data = (
+        jsonl([ev("unit.registered", unit="A", name="A")]).encode() + b'{"type": "unit.registered", "name": "\xff"}\n'
+    )
     result = thidua("import", "-", input=data)
     assert result.code == 1
     assert "LINE 2: (encoding): not UTF-8: byte 0xff at column 38" in result.err
@@ -94,14 +100,26 @@ def test_a_missing_file_is_one_line(thidua, tmp_path):
 
 
 def test_duplicate_keys_in_one_object_are_refused(thidua):
-    result = thidua("import", "-", input='{"type":"unit.registered","province":"laichau","period":"2020","at":"2020-01-01","unit":"A","name":"A","unit":"B"}\n')
+    result = thidua(
+        "import",
+        "-",
+        input='{"type":"unit.registered","province":"laichau","period":"2020","at":"2020-01-01","unit":"A","name":"A","unit":"B"}\n',
+    )
     assert result.code == 1
     assert "LINE 1: unit: key appears twice in the object" in result.err
 
 
 def test_unknown_province_and_malformed_date(thidua):
-    result = thidua("import", "-", input=jsonl([ev("unit.registered", province="hanoi", unit="A", name="A"),
-                                               ev("unit.registered", at="20/12/2020", unit="A", name="A")]))
+    result = thidua(
+        "import",
+        "-",
+        input=jsonl(
+            [
+                ev("unit.registered", province="hanoi", unit="A", name="A"),
+                ev("unit.registered", at="20/12/2020", unit="A", name="A"),
+            ]
+        ),
+    )
     assert result.code == 1
     assert "LINE 1: province: unknown province 'hanoi' (installed:" in result.err
     assert "LINE 2: at: malformed date '20/12/2020'" in result.err
@@ -115,9 +133,13 @@ def test_points_stay_exact_decimals(thidua):
 
 
 def test_times_without_offset_are_local_and_stored_with_it(thidua):
-    thidua.load([ev("unit.registered", at="2020-12-19T16:00", unit="A", name="A"),
-                 ev("unit.registered", at="2020-12-19T09:00Z", unit="B", name="B"),
-                 ev("unit.registered", at="2020-12-19", unit="C", name="C")])
+    thidua.load(
+        [
+            ev("unit.registered", at="2020-12-19T16:00", unit="A", name="A"),
+            ev("unit.registered", at="2020-12-19T09:00Z", unit="B", name="B"),
+            ev("unit.registered", at="2020-12-19", unit="C", name="C"),
+        ]
+    )
     ats = [json.loads(line)["at"] for line in thidua("log", "--format", "jsonl").out.splitlines()]
     assert ats == ["2020-12-19T16:00:00+07:00", "2020-12-19T16:00:00+07:00", "2020-12-19T00:00:00+07:00"]
 
@@ -132,14 +154,20 @@ def test_text_is_nfc_normalised_and_printed_with_diacritics(thidua):
 
 def test_an_exported_log_imports_again_unchanged(thidua, tmp_path):
     from conftest import Thidua
+
     thidua.load(laichau_year())
     exported = thidua("log", "--format", "jsonl").out
     assert thidua("import", "-", input=exported).out.strip().startswith("appended 0, skipped")  # same store: no-op
     fresh = Thidua(tmp_path / "fresh.sqlite")
     fresh("import", "-", input=exported)
-    strip = lambda text: [{k: v for k, v in json.loads(l).items() if k not in ("recorded_at", "hash")} for l in text.splitlines()]
+
+    def strip(text):
+        return [
+            {k: v for k, v in json.loads(ln).items() if k not in ("recorded_at", "hash")} for ln in text.splitlines()
+        ]
+
     assert strip(fresh("log", "--format", "jsonl").out) == strip(exported)
-    assert fresh.standings() ["blocks"][0]["units"] == thidua.standings()["blocks"][0]["units"]
+    assert fresh.standings()["blocks"][0]["units"] == thidua.standings()["blocks"][0]["units"]
 
 
 def test_log_filters_by_type_and_subject(thidua):

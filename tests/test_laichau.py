@@ -7,7 +7,6 @@ import csv
 import io
 
 import pytest
-
 from conftest import ev, jsonl, laichau_year
 
 
@@ -34,13 +33,13 @@ def test_org_members_as_head_and_deputy_are_accepted(thidua):
 def test_score_appraisal_replaces_self_score_and_both_are_shown(thidua):
     thidua.load(laichau_year() + [ev("score.appraised", "2020-12-03", unit="A", criterion="C1", points=70)])
     assert thidua.units()["A"]["total"] == 70 + 45 + 9
-    line = [l for l in lines_of(thidua.explain("A"), "LC-SCORE-1") if "criterion C1" in l["text"]][0]
+    line = [ln for ln in lines_of(thidua.explain("A"), "LC-SCORE-1") if "criterion C1" in ln["text"]][0]
     assert "appraised 70; self-score 75 is replaced" in line["text"] and len(line["events"]) == 2
 
 
 def test_score_without_appraisal_counts_the_self_score(thidua):
     thidua.load(laichau_year())
-    line = [l for l in lines_of(thidua.explain("A"), "LC-SCORE-1") if "criterion C1" in l["text"]][0]
+    line = [ln for ln in lines_of(thidua.explain("A"), "LC-SCORE-1") if "criterion C1" in ln["text"]][0]
     assert "self-score 75, not appraised" in line["text"] and line["points"] == 75
 
 
@@ -48,7 +47,9 @@ def test_score_self_total_over_150_is_an_import_error(thidua):
     events = laichau_year()
     thidua.load(events)
     sheet = ev("sheet.defined", "2020-01-20", block="K", criteria=[{"id": "C1", "max": 100}, {"id": "C2", "max": 100}])
-    result = thidua("import", "-", input=jsonl([sheet, ev("score.self", "2020-12-02", unit="A", criterion="C2", points=80)]))
+    result = thidua(
+        "import", "-", input=jsonl([sheet, ev("score.self", "2020-12-02", unit="A", criterion="C2", points=80)])
+    )
     assert result.code == 1
     assert "LINE 2: points: the unit's self-scores would total 155, over the cap of 150 (LC-SCORE-1)" in result.err
 
@@ -89,13 +90,17 @@ def test_total_is_self_part_plus_provincial_part(thidua):
     thidua.load(laichau_year({"A": (140.5, 9.5), "B": (100, 8)}))
     explained = thidua.explain("A")
     assert explained["total"] == 150
-    assert lines_of(explained, "LC-SCORE-3")[0]["text"].startswith("total = self-assessed part 140.5 + provincial part 9.5")
+    assert lines_of(explained, "LC-SCORE-3")[0]["text"].startswith(
+        "total = self-assessed part 140.5 + provincial part 9.5"
+    )
 
 
 # LC-ELIG-1 --------------------------------------------------------------------------------
 def leader(unit, level, key_leader=True):
-    return [ev("person.registered", person=f"L{unit}", name="Lò Văn Minh", unit=unit, key_leader=key_leader),
-            ev("discipline.recorded", "2020-09-01", person=f"L{unit}", level=level)]
+    return [
+        ev("person.registered", person=f"L{unit}", name="Lò Văn Minh", unit=unit, key_leader=key_leader),
+        ev("discipline.recorded", "2020-09-01", person=f"L{unit}", level=level),
+    ]
 
 
 @pytest.mark.parametrize("level", ["canh_cao", "cach_chuc", "buoc_thoi_viec", "khai_tru"])
@@ -134,8 +139,10 @@ def test_elig_a_missing_report_excludes(thidua, missing):
 
 def test_elig_a_report_dated_after_the_year_excludes_but_a_late_one_in_the_year_only_warns(thidua):
     events = laichau_year(skip=("year_end:A", "mid_year:B"))
-    events += [ev("report.submitted", "2021-01-04", unit="A", kind="year_end"),
-               ev("report.submitted", "2020-07-01", unit="B", kind="mid_year")]
+    events += [
+        ev("report.submitted", "2021-01-04", unit="A", kind="year_end"),
+        ev("report.submitted", "2020-07-01", unit="B", kind="mid_year"),
+    ]
     thidua.load(events)
     units = thidua.units()
     assert units["A"]["reasons"] == ["LC-ELIG-3"]
@@ -150,7 +157,9 @@ def test_rank_ties_share_a_rank(thidua):
 
 
 def test_rank_lists_eligible_first_then_ineligible_by_total(thidua):
-    thidua.load(laichau_year({"A": (140, 9), "B": (100, 8), "C": (130, 7), "D": (90, 6)}, skip=("pledge:A", "pledge:C")))
+    thidua.load(
+        laichau_year({"A": (140, 9), "B": (100, 8), "C": (130, 7), "D": (90, 6)}, skip=("pledge:A", "pledge:C"))
+    )
     order = [u["unit"] for u in thidua.standings()["blocks"][0]["units"]]
     assert order == ["B", "D", "A", "C"]
 
@@ -167,7 +176,12 @@ def test_award_leader_gets_the_tld_flag_and_the_next_the_province_flag(thidua):
 def test_award_counts_are_a_setting_a_block_can_change(thidua):
     thidua.load(laichau_year() + [ev("setting.changed", block="K", setting="flags_ldld_tinh", value=2)])
     units = thidua.units()
-    assert [units[u]["award"] for u in "ABCD"] == ["co_thi_dua_tld", "co_thi_dua_ldld_tinh", "co_thi_dua_ldld_tinh", None]
+    assert [units[u]["award"] for u in "ABCD"] == [
+        "co_thi_dua_tld",
+        "co_thi_dua_ldld_tinh",
+        "co_thi_dua_ldld_tinh",
+        None,
+    ]
     notes = thidua.standings()["blocks"][0]["notes"]
     assert any(n["kind"] == "setting" and n["events"] and "flags_ldld_tinh = 2" in n["text"] for n in notes)
 
@@ -177,24 +191,34 @@ def test_award_a_tie_at_the_boundary_stays_pending_until_the_conference(thidua):
     thidua.load(laichau_year({"A": (120, 9), "B": (120, 9), "C": (110, 8), "D": (90, 6)}))
     units = thidua.units()
     assert [(units[u]["award"], units[u]["award_status"]) for u in "ABC"] == [
-        ("co_thi_dua_tld", "pending"), ("co_thi_dua_tld", "pending"), (None, None)]
+        ("co_thi_dua_tld", "pending"),
+        ("co_thi_dua_tld", "pending"),
+        (None, None),
+    ]
     thidua.load([ev("conference.resolved", "2020-12-18", block="K", award="co_thi_dua_tld", unit="B")])
     units = thidua.units()
     assert (units["B"]["award"], units["B"]["award_status"]) == ("co_thi_dua_tld", "resolved")
     assert (units["A"]["award"], units["A"]["award_status"]) == ("co_thi_dua_ldld_tinh", "proposed")
-    assert any(l["rule"] == "LC-AWARD-2" and l["kind"] == "award" for l in thidua.explain("B")["lines"])
+    assert any(ln["rule"] == "LC-AWARD-2" and ln["kind"] == "award" for ln in thidua.explain("B")["lines"])
 
 
 def test_award_a_tie_inside_one_award_is_not_pending(thidua):
-    thidua.load(laichau_year({"A": (120, 9), "B": (120, 9), "C": (110, 8), "D": (90, 6)})
-                + [ev("setting.changed", block="K", setting="flags_tld", value=2)])
+    thidua.load(
+        laichau_year({"A": (120, 9), "B": (120, 9), "C": (110, 8), "D": (90, 6)})
+        + [ev("setting.changed", block="K", setting="flags_tld", value=2)]
+    )
     units = thidua.units()
     assert [(units[u]["award"], units[u]["award_status"]) for u in "ABC"] == [
-        ("co_thi_dua_tld", "proposed"), ("co_thi_dua_tld", "proposed"), ("co_thi_dua_ldld_tinh", "proposed")]
+        ("co_thi_dua_tld", "proposed"),
+        ("co_thi_dua_tld", "proposed"),
+        ("co_thi_dua_ldld_tinh", "proposed"),
+    ]
 
 
 def test_award_a_resolution_for_an_excluded_unit_is_not_applied(thidua):
-    thidua.load(laichau_year(skip=("pledge:D",)) + [ev("conference.resolved", block="K", award="co_thi_dua_tld", unit="D")])
+    thidua.load(
+        laichau_year(skip=("pledge:D",)) + [ev("conference.resolved", block="K", award="co_thi_dua_tld", unit="D")]
+    )
     units = thidua.units()
     assert units["D"]["award"] is None and units["A"]["award"] == "co_thi_dua_tld"
     assert any("excluded (LC-ELIG-2): not applied" in n["text"] for n in thidua.standings()["blocks"][0]["notes"])
@@ -203,11 +227,11 @@ def test_award_a_resolution_for_an_excluded_unit_is_not_applied(thidua):
 # LC-TIME-1..4 -----------------------------------------------------------------------------
 def test_time_late_items_are_warnings_naming_the_event(thidua):
     events = laichau_year(skip=("year_end:C",)) + [
-        ev("report.submitted", "2020-12-20T00:00", unit="C", kind="year_end"),       # on 20/12: late (LC-TIME-2)
-        ev("conference.held", "2020-07-01", block="K", kind="mid_year"),             # on 01/07: late (LC-TIME-1)
-        ev("conference.held", "2020-12-19T23:59", block="K", kind="year_end"),       # in time
+        ev("report.submitted", "2020-12-20T00:00", unit="C", kind="year_end"),  # on 20/12: late (LC-TIME-2)
+        ev("conference.held", "2020-07-01", block="K", kind="mid_year"),  # on 01/07: late (LC-TIME-1)
+        ev("conference.held", "2020-12-19T23:59", block="K", kind="year_end"),  # in time
         ev("score.appraised", "2020-12-10T07:00", unit="D", criterion="C1", points=50),  # late (LC-TIME-3)
-        ev("dossier.submitted", "2020-12-20T08:00", unit="A", award="co_thi_dua_tld"),   # late (LC-TIME-4)
+        ev("dossier.submitted", "2020-12-20T08:00", unit="A", award="co_thi_dua_tld"),  # late (LC-TIME-4)
     ]
     thidua.load(events)
     data = thidua.standings()
@@ -219,10 +243,14 @@ def test_time_late_items_are_warnings_naming_the_event(thidua):
 
 
 def test_time_items_in_time_raise_no_warning(thidua):
-    thidua.load(laichau_year() + [
-        ev("conference.held", "2020-06-30T23:59", block="K", kind="mid_year"),
-        ev("conference.held", "2020-12-19", block="K", kind="year_end"),
-        ev("dossier.submitted", "2020-12-19T16:00", unit="A", award="co_thi_dua_tld")])
+    thidua.load(
+        laichau_year()
+        + [
+            ev("conference.held", "2020-06-30T23:59", block="K", kind="mid_year"),
+            ev("conference.held", "2020-12-19", block="K", kind="year_end"),
+            ev("dossier.submitted", "2020-12-19T16:00", unit="A", award="co_thi_dua_tld"),
+        ]
+    )
     data = thidua.standings()
     assert [n for n in data["blocks"][0]["notes"] if n["kind"] == "warning"] == []
     assert all(not u["warnings"] for u in data["blocks"][0]["units"])
@@ -269,7 +297,9 @@ def test_standings_json_has_the_contract_keys(thidua):
     thidua.load(laichau_year())
     data = thidua.standings()
     assert {"province", "period", "as_of", "rules", "blocks"} <= set(data)
-    assert {"unit", "name", "rank", "total", "eligible", "reasons", "award", "award_status"} <= set(data["blocks"][0]["units"][0])
+    assert {"unit", "name", "rank", "total", "eligible", "reasons", "award", "award_status"} <= set(
+        data["blocks"][0]["units"][0]
+    )
     assert data["rules"]["document"] == "Hướng dẫn số 27/HD-LĐLĐ" and data["rules"]["version"] == "2020.1"
 
 
@@ -278,9 +308,17 @@ def test_standings_table_and_csv(thidua):
     table = thidua("standings", "--province", "laichau", "--period", "2020").out
     assert "Hướng dẫn số 27/HD-LĐLĐ" in table and "Khối thử (K)" in table
     assert "excluded: LC-ELIG-2" in table and "co_thi_dua_tld" in table
-    rows = list(csv.DictReader(io.StringIO(thidua("standings", "--province", "laichau", "--period", "2020", "--format", "csv").out)))
+    rows = list(
+        csv.DictReader(
+            io.StringIO(thidua("standings", "--province", "laichau", "--period", "2020", "--format", "csv").out)
+        )
+    )
     assert [(r["unit"], r["rank"], r["total"], r["reasons"]) for r in rows] == [
-        ("A", "1", "129", ""), ("B", "2", "118", ""), ("C", "3", "107", ""), ("D", "", "96", "LC-ELIG-2")]
+        ("A", "1", "129", ""),
+        ("B", "2", "118", ""),
+        ("C", "3", "107", ""),
+        ("D", "", "96", "LC-ELIG-2"),
+    ]
 
 
 def test_explain_table_csv_and_unknown_unit(thidua):
@@ -288,7 +326,13 @@ def test_explain_table_csv_and_unknown_unit(thidua):
     table = thidua("explain", "--province", "laichau", "--period", "2020", "--unit", "A").out
     assert "Rules cited:" in table and "«các đơn vị tự chấm với số điểm chuẩn tối đa là 150 điểm" in table
     assert "Events behind these numbers:" in table
-    rows = list(csv.DictReader(io.StringIO(thidua("explain", "--province", "laichau", "--period", "2020", "--unit", "A", "--format", "csv").out)))
+    rows = list(
+        csv.DictReader(
+            io.StringIO(
+                thidua("explain", "--province", "laichau", "--period", "2020", "--unit", "A", "--format", "csv").out
+            )
+        )
+    )
     assert [r["points"] for r in rows if r["rule"] == "LC-SCORE-3"] == ["129"]
     missing = thidua("explain", "--province", "laichau", "--period", "2020", "--unit", "NOPE")
     assert missing.code == 2 and "not a member of any block of laichau 2020" in missing.err

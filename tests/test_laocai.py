@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import jsonl
 
 
@@ -16,18 +15,52 @@ def year(scores=None, period="2021", formed_on="2019-01-01", units_extra=None):
     scores = scores or {"A": (45, 22, 18), "B": (44, 21, 17), "C": (40, 20, 15)}
     units = list(scores)
     at = f"{period}-01-05"
-    events = [lca("unit.registered", at, period=period, unit=u, name=f"Sở {u}", **(units_extra or {}).get(u, {})) for u in units]
-    events.append(lca("block.formed", at, period=period, block="K", name="Khối tổng hợp", members=units, head=units[0],
-                      deputy=units[1], formed_on=formed_on))
-    events.append(lca("sheet.defined", at, period=period, block="K", sections={"I": 50, "II": 25, "III": 20},
-                      criteria=[{"id": "I", "section": "I", "max": 50}, {"id": "II", "section": "II", "max": 25},
-                                {"id": "III", "section": "III", "max": 20}]))
+    events = [
+        lca("unit.registered", at, period=period, unit=u, name=f"Sở {u}", **(units_extra or {}).get(u, {}))
+        for u in units
+    ]
+    events.append(
+        lca(
+            "block.formed",
+            at,
+            period=period,
+            block="K",
+            name="Khối tổng hợp",
+            members=units,
+            head=units[0],
+            deputy=units[1],
+            formed_on=formed_on,
+        )
+    )
+    events.append(
+        lca(
+            "sheet.defined",
+            at,
+            period=period,
+            block="K",
+            sections={"I": 50, "II": 25, "III": 20},
+            criteria=[
+                {"id": "I", "section": "I", "max": 50},
+                {"id": "II", "section": "II", "max": 25},
+                {"id": "III", "section": "III", "max": 20},
+            ],
+        )
+    )
     for unit, (one, two, three) in scores.items():
-        events.append(lca("emulation.registered", f"{period}-03-01", period=period, unit=unit,
-                          targets={f"t{i}": 100 for i in range(1, 8)}))
+        events.append(
+            lca(
+                "emulation.registered",
+                f"{period}-03-01",
+                period=period,
+                unit=unit,
+                targets={f"t{i}": 100 for i in range(1, 8)},
+            )
+        )
         events.append(lca("report.submitted", f"{period}-12-10", period=period, unit=unit, kind="year_end"))
         for criterion, points in (("I", one), ("II", two), ("III", three)):
-            events.append(lca("score.self", f"{period}-12-12", period=period, unit=unit, criterion=criterion, points=points))
+            events.append(
+                lca("score.self", f"{period}-12-12", period=period, unit=unit, criterion=criterion, points=points)
+            )
     return events
 
 
@@ -51,8 +84,15 @@ def refused(thidua, *events):
 # LCA-SCORE-1 ------------------------------------------------------------------------------
 def test_score_sections_must_sum_to_95(thidua):
     thidua.load(year())
-    err = refused(thidua, lca("sheet.defined", block="K", sections={"I": 50, "II": 25, "III": 25},
-                              criteria=[{"id": "I", "section": "I", "max": 50}]))
+    err = refused(
+        thidua,
+        lca(
+            "sheet.defined",
+            block="K",
+            sections={"I": 50, "II": 25, "III": 25},
+            criteria=[{"id": "I", "section": "I", "max": 50}],
+        ),
+    )
     assert "LINE 1: sections: sections sum to 100, not 95 (LCA-SCORE-1)" in err
     err = refused(thidua, lca("sheet.defined", block="K", criteria=[{"id": "I", "max": 50}]))
     assert "the sheet splits its 95 points among sections I, II and III" in err
@@ -60,8 +100,12 @@ def test_score_sections_must_sum_to_95(thidua):
 
 def test_score_a_section_is_never_scored_above_its_cap(thidua):
     events = year()
-    events[4]["criteria"] = [{"id": "I.1", "section": "I", "max": 30}, {"id": "I.2", "section": "I", "max": 30},
-                              {"id": "II", "section": "II", "max": 25}, {"id": "III", "section": "III", "max": 20}]
+    events[4]["criteria"] = [
+        {"id": "I.1", "section": "I", "max": 30},
+        {"id": "I.2", "section": "I", "max": 30},
+        {"id": "II", "section": "II", "max": 25},
+        {"id": "III", "section": "III", "max": 20},
+    ]
     thidua.load(events[:5])
     ok = lca("score.self", unit="A", criterion="I.1", points=30)
     err = refused(thidua, ok, lca("score.self", unit="A", criterion="I.2", points=20.5))
@@ -70,26 +114,39 @@ def test_score_a_section_is_never_scored_above_its_cap(thidua):
 
 
 def test_score_total_is_an_exact_decimal(thidua):
-    thidua.load(year({"A": (45.5, 22.5, 17.5), "B": (40, 20, 15)}) + [lca("deduction.recorded", unit="A", reason="criticism_doc", count=1)])
+    thidua.load(
+        year({"A": (45.5, 22.5, 17.5), "B": (40, 20, 15)})
+        + [lca("deduction.recorded", unit="A", reason="criticism_doc", count=1)]
+    )
     assert units(thidua)["A"]["total"] == 85  # 45.5 + 22.5 + 17.5 − 0.5
-    thidua.load([lca("emulation.registered", "2021-03-01", unit="A", targets={"t1": 100}),
-                 lca("target.result", unit="A", target="t1", achieved=101),
-                 lca("bonus.awarded", unit="A", target="t1", points=0.5)])
+    thidua.load(
+        [
+            lca("emulation.registered", "2021-03-01", unit="A", targets={"t1": 100}),
+            lca("target.result", unit="A", target="t1", achieved=101),
+            lca("bonus.awarded", unit="A", target="t1", points=0.5),
+        ]
+    )
     assert str(units(thidua)["A"]["total"]) == "85.5"
 
 
 # LCA-SCORE-2 ------------------------------------------------------------------------------
 def test_score_no_party_no_union_caps_section_ii_at_half(thidua):
-    thidua.load(year({"A": (45, 12, 18), "B": (40, 20, 15)}, units_extra={"A": {"has_party_org": False, "has_union": False}}))
+    thidua.load(
+        year({"A": (45, 12, 18), "B": (40, 20, 15)}, units_extra={"A": {"has_party_org": False, "has_union": False}})
+    )
     err = refused(thidua, lca("score.self", unit="A", criterion="II", points=13))
-    assert ("LINE 1: points: section II would total 13, over 12.5: the unit has neither a party organisation nor a union, "
-            "so it scores at most 50% of section II (LCA-SCORE-2)") in err
+    assert (
+        "LINE 1: points: section II would total 13, over 12.5: the unit has neither a party organisation nor a union, "
+        "so it scores at most 50% of section II (LCA-SCORE-2)"
+    ) in err
     thidua.load([lca("score.self", unit="A", criterion="II", points=12.5)])
-    assert any(l["rule"] == "LCA-SCORE-2" for l in explain(thidua, "A")["lines"])
+    assert any(ln["rule"] == "LCA-SCORE-2" for ln in explain(thidua, "A")["lines"])
 
 
 def test_score_a_union_without_party_organisation_is_scored_normally(thidua):
-    thidua.load(year({"A": (45, 25, 18), "B": (40, 20, 15)}, units_extra={"A": {"has_party_org": False, "has_union": True}}))
+    thidua.load(
+        year({"A": (45, 25, 18), "B": (40, 20, 15)}, units_extra={"A": {"has_party_org": False, "has_union": True}})
+    )
     assert units(thidua)["A"]["total"] == 88
 
 
@@ -97,13 +154,13 @@ def test_score_a_union_without_party_organisation_is_scored_normally(thidua):
 def test_score_boards_appraisal_of_section_iii_replaces_the_self_score(thidua):
     thidua.load(year() + [lca("score.appraised", "2021-12-20", unit="A", criterion="III", points=16.5)])
     assert units(thidua)["A"]["total"] == 45 + 22 + 16.5
-    line = [l for l in explain(thidua, "A")["lines"] if l["rule"] == "LCA-SCORE-3"][0]
+    line = [ln for ln in explain(thidua, "A")["lines"] if ln["rule"] == "LCA-SCORE-3"][0]
     assert "appraised 16.5; self-score 18 is replaced" in line["text"]
 
 
 def test_score_without_appraisal_the_self_score_of_section_iii_counts(thidua):
     thidua.load(year())
-    line = [l for l in explain(thidua, "A")["lines"] if l["rule"] == "LCA-SCORE-3"][0]
+    line = [ln for ln in explain(thidua, "A")["lines"] if ln["rule"] == "LCA-SCORE-3"][0]
     assert "self-score 18, not appraised" in line["text"] and line["points"] == 18
 
 
@@ -111,15 +168,17 @@ def test_score_without_appraisal_the_self_score_of_section_iii_counts(thidua):
 def exceeded(unit, n, points=1):
     events = []
     for i in range(1, n + 1):
-        events += [lca("target.result", unit=unit, target=f"t{i}", achieved=120),
-                   lca("bonus.awarded", unit=unit, target=f"t{i}", points=points)]
+        events += [
+            lca("target.result", unit=unit, target=f"t{i}", achieved=120),
+            lca("bonus.awarded", unit=unit, target=f"t{i}", points=points),
+        ]
     return events
 
 
 def test_bonus_six_exceeded_targets_give_five(thidua):
     thidua.load(year() + exceeded("A", 6))
     assert units(thidua)["A"]["total"] == 85 + 5
-    cap = [l for l in explain(thidua, "A")["lines"] if l["kind"] == "cap" and l["rule"] == "LCA-BONUS-1"][0]
+    cap = [ln for ln in explain(thidua, "A")["lines"] if ln["kind"] == "cap" and ln["rule"] == "LCA-BONUS-1"][0]
     assert cap["text"] == "bonus 6 capped at 5" and cap["points"] == -1
 
 
@@ -129,17 +188,32 @@ def test_bonus_up_to_five_is_counted_in_full(thidua):
 
 
 def test_bonus_refusals_say_why(thidua):
-    thidua.load(year() + [lca("target.result", unit="A", target="t1", achieved=100), lca("target.result", unit="A", target="t2", achieved=130)])
-    assert ("target: bonus for target 't1', which was not exceeded (achieved 100, planned 100)"
-            in refused(thidua, lca("bonus.awarded", unit="A", target="t1", points=1)))
-    assert "target: bonus for target 'zz', which 'A' did not register" in refused(thidua, lca("bonus.awarded", unit="A", target="zz", points=1))
-    assert ("points: a bonus of 1.5 is over 1 point per exceeded target (LCA-BONUS-1)"
-            in refused(thidua, lca("bonus.awarded", unit="A", target="t2", points=1.5)))
+    thidua.load(
+        year()
+        + [
+            lca("target.result", unit="A", target="t1", achieved=100),
+            lca("target.result", unit="A", target="t2", achieved=130),
+        ]
+    )
+    assert "target: bonus for target 't1', which was not exceeded (achieved 100, planned 100)" in refused(
+        thidua, lca("bonus.awarded", unit="A", target="t1", points=1)
+    )
+    assert "target: bonus for target 'zz', which 'A' did not register" in refused(
+        thidua, lca("bonus.awarded", unit="A", target="zz", points=1)
+    )
+    assert "points: a bonus of 1.5 is over 1 point per exceeded target (LCA-BONUS-1)" in refused(
+        thidua, lca("bonus.awarded", unit="A", target="t2", points=1.5)
+    )
 
 
 def test_bonus_needs_the_plan_registered_at_the_start_of_the_year(thidua):
-    thidua.load(year() + [lca("emulation.registered", "2021-07-01", unit="B", targets={"t1": 10}),
-                          lca("target.result", unit="B", target="t1", achieved=20)])
+    thidua.load(
+        year()
+        + [
+            lca("emulation.registered", "2021-07-01", unit="B", targets={"t1": 10}),
+            lca("target.result", unit="B", target="t1", achieved=20),
+        ]
+    )
     err = refused(thidua, lca("bonus.awarded", unit="B", target="t1", points=1))
     assert "target 't1' was registered on 2021-07-01, not at the start of the year (before 15/03) (LCA-BONUS-1)" in err
 
@@ -160,7 +234,9 @@ def test_ded_ineligible_dossiers_by_tier(thidua, dossiers, deducted):
 
 def test_ded_ineligible_dossiers_need_their_count(thidua):
     thidua.load(year())
-    assert "count: give the number of ineligible dossiers" in refused(thidua, lca("deduction.recorded", unit="A", reason="invalid_dossiers"))
+    assert "count: give the number of ineligible dossiers" in refused(
+        thidua, lca("deduction.recorded", unit="A", reason="invalid_dossiers")
+    )
 
 
 # LCA-DED-3 --------------------------------------------------------------------------------
@@ -170,14 +246,19 @@ def test_ded_rule_lapses_cost_one_point_once_per_period(thidua):
 
 
 def test_ded_rule_lapses_per_event_as_a_setting(thidua):
-    thidua.load(year() + [lca("deduction.recorded", unit="A", reason="rule_lapse") for _ in range(3)]
-                + [lca("setting.changed", block="K", setting="lapse_per_event", value=1)])
+    thidua.load(
+        year()
+        + [lca("deduction.recorded", unit="A", reason="rule_lapse") for _ in range(3)]
+        + [lca("setting.changed", block="K", setting="lapse_per_event", value=1)]
+    )
     assert units(thidua)["A"]["total"] == 82
 
 
 def test_ded_no_deduction_recorded_deducts_nothing(thidua):
     thidua.load(year())
-    assert units(thidua)["A"]["total"] == 85 and not [l for l in explain(thidua, "A")["lines"] if l["kind"] == "deduction"]
+    assert units(thidua)["A"]["total"] == 85 and not [
+        ln for ln in explain(thidua, "A")["lines"] if ln["kind"] == "deduction"
+    ]
 
 
 # LCA-ELIG-1 -------------------------------------------------------------------------------
@@ -189,8 +270,13 @@ def test_elig_serious_violation_excludes(thidua):
 
 
 def test_elig_a_retracted_violation_no_longer_excludes(thidua):
-    thidua.load(year() + [lca("violation.recorded", id="v1", unit="A", severity="serious"),
-                          lca("event.retracted", target="v1", reason="văn bản bị thu hồi")])
+    thidua.load(
+        year()
+        + [
+            lca("violation.recorded", id="v1", unit="A", severity="serious"),
+            lca("event.retracted", target="v1", reason="văn bản bị thu hồi"),
+        ]
+    )
     assert units(thidua)["A"]["eligible"]
 
 
@@ -213,10 +299,17 @@ def test_elig_a_block_formed_before_the_cutoff_ranks_that_year(thidua):
 def test_rank_leader_flag_and_ties(thidua):
     thidua.load(year({"A": (45, 22, 18), "B": (45, 22, 18), "C": (40, 20, 15)}))
     result = units(thidua)
-    assert [(result[u]["rank"], result[u]["award_status"]) for u in "ABC"] == [(1, "pending"), (1, "pending"), (3, None)]
+    assert [(result[u]["rank"], result[u]["award_status"]) for u in "ABC"] == [
+        (1, "pending"),
+        (1, "pending"),
+        (3, None),
+    ]
     thidua.load([lca("conference.resolved", "2021-12-28", block="K", award="co_thi_dua_ubnd_tinh", unit="B")])
     result = units(thidua)
-    assert [(result[u]["award"], result[u]["award_status"]) for u in "AB"] == [(None, None), ("co_thi_dua_ubnd_tinh", "resolved")]
+    assert [(result[u]["award"], result[u]["award_status"]) for u in "AB"] == [
+        (None, None),
+        ("co_thi_dua_ubnd_tinh", "resolved"),
+    ]
 
 
 def test_rank_a_resolution_for_an_unknown_award_is_refused(thidua):
@@ -228,21 +321,32 @@ def test_rank_a_resolution_for_an_unknown_award_is_refused(thidua):
 def test_time_late_items_are_warnings(thidua):
     events = year()
     events[5]["at"] = "2021-03-15T08:00"  # A's registration on 15/3: late (LCA-TIME-1)
-    events[6]["at"] = "2021-12-15"        # A's year-end report on 15/12: late (LCA-TIME-3)
-    events += [lca("report.submitted", "2021-05-31", unit="A", kind="budget_estimate"),    # late (LCA-TIME-2)
-               lca("conference.held", "2021-12-31", block="K", kind="year_end"),             # late (LCA-TIME-3)
-               lca("dossier.submitted", "2022-01-06", unit="B", award="co_thi_dua_ubnd_tinh")]  # 6 days after (LCA-TIME-4)
+    events[6]["at"] = "2021-12-15"  # A's year-end report on 15/12: late (LCA-TIME-3)
+    events += [
+        lca("report.submitted", "2021-05-31", unit="A", kind="budget_estimate"),  # late (LCA-TIME-2)
+        lca("conference.held", "2021-12-31", block="K", kind="year_end"),  # late (LCA-TIME-3)
+        lca("dossier.submitted", "2022-01-06", unit="B", award="co_thi_dua_ubnd_tinh"),
+    ]  # 6 days after (LCA-TIME-4)
     thidua.load(events)
     data = thidua.standings(province="laocai", period="2021")["blocks"][0]
-    assert sorted(n["rule"] for n in data["notes"] if n["kind"] == "warning") == ["LCA-TIME-2", "LCA-TIME-3", "LCA-TIME-4"]
+    assert sorted(n["rule"] for n in data["notes"] if n["kind"] == "warning") == [
+        "LCA-TIME-2",
+        "LCA-TIME-3",
+        "LCA-TIME-4",
+    ]
     a = [u for u in data["units"] if u["unit"] == "A"][0]
     assert sorted(w["rule"] for w in a["warnings"]) == ["LCA-TIME-1", "LCA-TIME-3"]
 
 
 def test_time_items_in_time_raise_no_warning(thidua):
-    thidua.load(year() + [lca("report.submitted", "2021-05-30T23:59", unit="A", kind="budget_estimate"),
-                          lca("conference.held", "2021-12-30", block="K", kind="year_end"),
-                          lca("dossier.submitted", "2022-01-04T23:00", unit="B", award="co_thi_dua_ubnd_tinh")])
+    thidua.load(
+        year()
+        + [
+            lca("report.submitted", "2021-05-30T23:59", unit="A", kind="budget_estimate"),
+            lca("conference.held", "2021-12-30", block="K", kind="year_end"),
+            lca("dossier.submitted", "2022-01-04T23:00", unit="B", award="co_thi_dua_ubnd_tinh"),
+        ]
+    )
     data = thidua.standings(province="laocai", period="2021")["blocks"][0]
     assert [n for n in data["notes"] if n["kind"] == "warning"] == [] and all(not u["warnings"] for u in data["units"])
 

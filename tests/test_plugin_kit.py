@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import Thidua
 
 
@@ -26,7 +25,11 @@ def thidua_cmd(*args: str) -> list[str]:
 
 
 def scaffold(tmp_path: Path, key: str = "quangninh") -> Path:
-    result = run(*thidua_cmd("plugin", "new", key, "--name", "Quảng Ninh", "--dir", str(tmp_path), "--year", "2025", "--prefix", "QN"))
+    result = run(
+        *thidua_cmd(
+            "plugin", "new", key, "--name", "Quảng Ninh", "--dir", str(tmp_path), "--year", "2025", "--prefix", "QN"
+        )
+    )
     assert result.returncode == 0, result.stderr
     return tmp_path / f"thidua-{key}"
 
@@ -49,7 +52,10 @@ def test_a_scaffolded_plugin_installs_lists_imports_and_ranks(installed, tmp_pat
     db = str(tmp_path / "q.sqlite")
     listing = run(*thidua_cmd("--db", db, "plugins"), site=site)
     assert "quangninh  Quảng Ninh" in listing.stdout and "2025.1" in listing.stdout
-    imported = run(*thidua_cmd("--db", db, "import", str(package / "thidua_quangninh" / "demo" / "quangninh-2025.jsonl")), site=site)
+    imported = run(
+        *thidua_cmd("--db", db, "import", str(package / "thidua_quangninh" / "demo" / "quangninh-2025.jsonl")),
+        site=site,
+    )
     assert imported.returncode == 0 and imported.stdout.startswith("appended 45, skipped 0")
     table = run(*thidua_cmd("--db", db, "standings", "--province", "quangninh", "--period", "2025"), site=site).stdout
     assert "   1  DV_D  LĐLĐ huyện Nam      87  co_thi_dua  proposed" in table
@@ -70,12 +76,30 @@ def test_the_kit_fails_a_plugin_that_ignores_retractions(tmp_path):
     package = scaffold(tmp_path, "sloppy")
     standings = package / "thidua_sloppy" / "standings.py"
     text = standings.read_text(encoding="utf-8")
-    standings.write_text(text.replace('facts.counting("violation.recorded", unit=unit)',
-                                      'facts.everything("violation.recorded", unit=unit)'), encoding="utf-8")
+    standings.write_text(
+        text.replace(
+            'facts.counting("violation.recorded", unit=unit)', 'facts.everything("violation.recorded", unit=unit)'
+        ),
+        encoding="utf-8",
+    )
     install(package, tmp_path / "site")
-    result = run(sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-k", "Conformance", cwd=package, site=tmp_path / "site")
+    result = run(
+        sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-k",
+        "Conformance",
+        cwd=package,
+        site=tmp_path / "site",
+    )
     assert result.returncode == 1
-    assert "FAILED tests/test_sloppy.py::TestConformance::test_a_retracted_event_decides_as_if_never_recorded" in result.stdout
+    assert (
+        "FAILED tests/test_sloppy.py::TestConformance::test_a_retracted_event_decides_as_if_never_recorded"
+        in result.stdout
+    )
     assert "retracting violation.recorded" in result.stdout
 
 
@@ -87,4 +111,6 @@ def test_plugin_new_refuses_bad_keys_taken_keys_and_existing_folders(thidua: Thi
     assert thidua("plugin", "new", "binhduong", "--name", "Bình Dương", "--dir", str(tmp_path)).code == 0
     again = thidua("plugin", "new", "binhduong", "--name", "Bình Dương", "--dir", str(tmp_path))
     assert again.code == 1 and "exists: refusing to overwrite it" in again.err
-    assert "BINHDUONG-SCORE-1" in (tmp_path / "thidua-binhduong" / "thidua_binhduong" / "rules.toml").read_text(encoding="utf-8")
+    assert "BINHDUONG-SCORE-1" in (tmp_path / "thidua-binhduong" / "thidua_binhduong" / "rules.toml").read_text(
+        encoding="utf-8"
+    )

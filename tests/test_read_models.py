@@ -14,17 +14,18 @@ import sys
 import tempfile
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from thidua.testing import jsonl
+from thidua import query
 from thidua.decide import Decider
 from thidua.importer import import_events
-from thidua import query
 from thidua.query import ModelDecider, open_decider
 from thidua.readmodel import ReadModels
 from thidua.registry import load_plugins
 from thidua.replay import AsOf, replay, replay_events
 from thidua.store import Store
+from thidua.testing import jsonl
 
 PLUGINS = load_plugins()
 KEY, YEAR = "laichau", "2020"
@@ -43,8 +44,18 @@ def ev(event_type: str, at: str = "2020-06-01", **keys) -> dict:
 def world() -> list[dict]:
     """Six units in two blocks of three (KC is formed later by the random events, or not)."""
     events = [ev("unit.registered", "2020-01-02", unit=u, name=f"Công đoàn {u}") for u in UNITS]
-    events += [ev("block.formed", "2020-01-05", block=b, name=f"Khối {b}", members=UNITS[i * 3:i * 3 + 3],
-                  head=UNITS[i * 3], deputy=UNITS[i * 3 + 1]) for i, b in enumerate(BLOCKS[:2])]
+    events += [
+        ev(
+            "block.formed",
+            "2020-01-05",
+            block=b,
+            name=f"Khối {b}",
+            members=UNITS[i * 3 : i * 3 + 3],
+            head=UNITS[i * 3],
+            deputy=UNITS[i * 3 + 1],
+        )
+        for i, b in enumerate(BLOCKS[:2])
+    ]
     events.append(ev("sheet.defined", "2020-01-06", block="*", criteria=[{"id": c, "max": m} for c, m in CRITERIA]))
     return events
 
@@ -53,25 +64,62 @@ unit, person, block = st.sampled_from(UNITS), st.sampled_from(PERSONS), st.sampl
 half = st.integers(0, 20).map(lambda n: n / 2)
 day = st.sampled_from(["2020-06-10", "2020-07-20", "2020-11-30", "2020-12-14", "2021-01-05"])
 actions = st.one_of(
-    st.builds(lambda u, c, p: ev("score.self", "2020-12-01", unit=u, criterion=c, points=p), unit, st.sampled_from(["C1", "C2"]), half),
-    st.builds(lambda u, s, p: ev("score.provincial", "2020-12-05", unit=u, scorer=s, points=p), unit,
-              st.sampled_from(["thuong_truc", "ban_1"]), st.integers(0, 8)),
-    st.builds(lambda u, c, p, d: ev("score.appraised", d, unit=u, criterion=c, points=p), unit, st.sampled_from(["C1", "C2"]), half, day),
+    st.builds(
+        lambda u, c, p: ev("score.self", "2020-12-01", unit=u, criterion=c, points=p),
+        unit,
+        st.sampled_from(["C1", "C2"]),
+        half,
+    ),
+    st.builds(
+        lambda u, s, p: ev("score.provincial", "2020-12-05", unit=u, scorer=s, points=p),
+        unit,
+        st.sampled_from(["thuong_truc", "ban_1"]),
+        st.integers(0, 8),
+    ),
+    st.builds(
+        lambda u, c, p, d: ev("score.appraised", d, unit=u, criterion=c, points=p),
+        unit,
+        st.sampled_from(["C1", "C2"]),
+        half,
+        day,
+    ),
     st.builds(lambda u: ev("emulation.registered", unit=u), unit),
     st.builds(lambda u, b: ev("pledge.signed", unit=u, block=b), unit, block),
-    st.builds(lambda u, k, d: ev("report.submitted", d, unit=u, kind=k), unit, st.sampled_from(["mid_year", "year_end"]), day),
-    st.builds(lambda p, u, k: ev("person.registered", person=p, name=f"Người {p}", unit=u, key_leader=k), person, unit, st.booleans()),
-    st.builds(lambda p, lv: ev("discipline.recorded", person=p, level=lv), person, st.sampled_from(["reprimand", "warning"])),
+    st.builds(
+        lambda u, k, d: ev("report.submitted", d, unit=u, kind=k), unit, st.sampled_from(["mid_year", "year_end"]), day
+    ),
+    st.builds(
+        lambda p, u, k: ev("person.registered", person=p, name=f"Người {p}", unit=u, key_leader=k),
+        person,
+        unit,
+        st.booleans(),
+    ),
+    st.builds(
+        lambda p, lv: ev("discipline.recorded", person=p, level=lv), person, st.sampled_from(["reprimand", "warning"])
+    ),
     st.builds(lambda b, u: ev("block.member_added", block=b, unit=u), block, unit),
     st.builds(lambda b, u: ev("block.member_removed", block=b, unit=u), block, unit),
-    st.builds(lambda b, us: ev("block.formed", block=b, name=f"Khối {b}", members=us, head=us[0], deputy=us[-1]), block,
-              st.lists(unit, min_size=2, max_size=4, unique=True)),
-    st.builds(lambda b, a, u: ev("conference.resolved", "2020-12-16", block=b, award=a, unit=u), block,
-              st.sampled_from(["co_thi_dua_tld", "co_thi_dua_ldld_tinh"]), unit),
-    st.builds(lambda b, k, d: ev("conference.held", d, block=b, kind=k), block, st.sampled_from(["mid_year", "year_end"]), day),
+    st.builds(
+        lambda b, us: ev("block.formed", block=b, name=f"Khối {b}", members=us, head=us[0], deputy=us[-1]),
+        block,
+        st.lists(unit, min_size=2, max_size=4, unique=True),
+    ),
+    st.builds(
+        lambda b, a, u: ev("conference.resolved", "2020-12-16", block=b, award=a, unit=u),
+        block,
+        st.sampled_from(["co_thi_dua_tld", "co_thi_dua_ldld_tinh"]),
+        unit,
+    ),
+    st.builds(
+        lambda b, k, d: ev("conference.held", d, block=b, kind=k), block, st.sampled_from(["mid_year", "year_end"]), day
+    ),
     st.builds(lambda u, d: ev("dossier.submitted", d, unit=u, award="co_thi_dua_tld", copies=3), unit, day),
-    st.builds(lambda b, n, v: ev("setting.changed", block=b, setting=n, value=v), st.sampled_from(BLOCKS + ["*"]),
-              st.sampled_from(["flags_tld", "flags_ldld_tinh"]), st.integers(0, 2)),
+    st.builds(
+        lambda b, n, v: ev("setting.changed", block=b, setting=n, value=v),
+        st.sampled_from(BLOCKS + ["*"]),
+        st.sampled_from(["flags_tld", "flags_ldld_tinh"]),
+        st.integers(0, 2),
+    ),
     st.builds(lambda k: ("retract", k), st.integers(1, 60)),
 )
 
@@ -87,7 +135,7 @@ def kept_and_full(store: Store) -> tuple[dict, dict]:
 @given(st.lists(actions, min_size=1, max_size=40), st.booleans())
 def test_kept_decisions_equal_a_full_replay_after_every_append(steps, block_by_block):
     # Both ways of bringing parts up to date: one block at a time, or one replay of the period.
-    query.REPLAY_SHARE = 10 ** 6 if block_by_block else 0
+    query.REPLAY_SHARE = 10**6 if block_by_block else 0
     try:
         check_steps(steps)
     finally:
@@ -122,14 +170,18 @@ def test_several_writers_at_once_leave_read_models_equal_to_a_full_replay(tmp_pa
     assert not import_events(store, jsonl(world()), PLUGINS).problems
     files = []
     for writer in range(3):
-        lines = [ev("score.self", "2020-12-01", unit=u, criterion=c, points=(writer + i) % 10)
-                 for i, (u, c) in enumerate(itertools.product(UNITS, ["C1", "C2"]))]
+        lines = [
+            ev("score.self", "2020-12-01", unit=u, criterion=c, points=(writer + i) % 10)
+            for i, (u, c) in enumerate(itertools.product(UNITS, ["C1", "C2"]))
+        ]
         path = tmp_path / f"w{writer}.jsonl"
         path.write_bytes(jsonl(lines))
         files.append(path)
     base = [sys.executable, "-m", "thidua.cli.main", "--db", str(db)]
     query = base + ["standings", "--province", KEY, "--period", YEAR, "--format", "json"]
-    running = [subprocess.Popen(base + ["import", str(path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE) for path in files]
+    running = [
+        subprocess.Popen(base + ["import", str(path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE) for path in files
+    ]
     running += [subprocess.Popen(query, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(2)]
     for process in running:
         out, err = process.communicate(timeout=120)
@@ -164,7 +216,11 @@ def test_a_changed_rule_set_or_a_replaced_store_is_decided_again(tmp_path):
     # kept at the indexed position no longer matches, so the index starts again from the log.
     with ReadModels(store).datastore.transaction(commit=True) as c:
         c.execute(f"DELETE FROM {store.recorder.events_table_name} WHERE rowid > ?", (len(world()),))
-    other = [ev("emulation.registered", unit="U3"), ev("pledge.signed", unit="U3", block="KB"), ev("emulation.registered", unit="U4")]
+    other = [
+        ev("emulation.registered", unit="U3"),
+        ev("pledge.signed", unit="U3", block="KB"),
+        ev("emulation.registered", unit="U4"),
+    ]
     assert not import_events(store, jsonl(other), PLUGINS).problems
     kept, full = kept_and_full(store)
     assert kept == full and "U3" in str(kept) and store.head()[0] == len(world()) + 3
@@ -185,6 +241,7 @@ def test_rebuild_command_indexes_and_decides_everything(thidua):
 
 def test_progress_bars_show_on_a_terminal_only_and_only_after_a_second(monkeypatch, capsys):
     from thidua.cli import progress as bars
+
     monkeypatch.setattr(bars.sys.stderr, "isatty", lambda: True)
     quick = bars.Progress("indexing", 100)
     quick(100)

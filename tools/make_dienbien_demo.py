@@ -8,8 +8,16 @@ events = []
 
 
 def add(event_type, at, **keys):
-    events.append({"type": event_type, "province": "dienbien", "period": "2020", "at": at,
-                   "id": f"db2020-{len(events) + 1:03d}", **keys})
+    events.append(
+        {
+            "type": event_type,
+            "province": "dienbien",
+            "period": "2020",
+            "at": at,
+            "id": f"db2020-{len(events) + 1:03d}",
+            **keys,
+        }
+    )
 
 
 UNITS = {  # unit: (name, cross-scored total split over 5 criteria, rating, dossier arrival)
@@ -24,29 +32,67 @@ UNITS = {  # unit: (name, cross-scored total split over 5 criteria, rating, doss
     "LDLD_MUONG_NHE": ("LĐLĐ huyện Mường Nhé", (18.5, 24, 18.5, 14, 18.5), "excellent", "2020-12-11T08:00"),
     "LDLD_NAM_PO": ("LĐLĐ huyện Nậm Pồ", (15.5, 20, 15.5, 11.5, 15.5), "excellent", "2020-12-09"),
 }
-CRITERIA = [("TC1", "Tuyên truyền, giáo dục", 20), ("TC2", "Đại diện, bảo vệ quyền, lợi ích của đoàn viên, người lao động", 25),
-            ("TC3", "Phát triển đoàn viên, xây dựng tổ chức công đoàn", 20), ("TC4", "Công tác thi đua, khen thưởng", 15),
-            ("TC5", "Công tác tài chính công đoàn", 20)]
+CRITERIA = [
+    ("TC1", "Tuyên truyền, giáo dục", 20),
+    ("TC2", "Đại diện, bảo vệ quyền, lợi ích của đoàn viên, người lao động", 25),
+    ("TC3", "Phát triển đoàn viên, xây dựng tổ chức công đoàn", 20),
+    ("TC4", "Công tác thi đua, khen thưởng", 15),
+    ("TC5", "Công tác tài chính công đoàn", 20),
+]
 for unit, (name, *_rest) in UNITS.items():
     add("unit.registered", "2020-01-02", unit=unit, name=name)
-add("block.formed", "2020-01-06", block="KHOI_HUYEN", name="Khối thi đua các LĐLĐ huyện, thị xã, thành phố", members=list(UNITS),
-    head="LDLD_MUONG_ANG", deputy="LDLD_TUAN_GIAO")
-add("sheet.defined", "2020-01-06", block="*", criteria=[{"id": c, "name": n, "max": m} for c, n, m in CRITERIA],
-    ref="Bảng chấm điểm, Hướng dẫn 24/HD-LĐLĐ ngày 25/10/2019")
+add(
+    "block.formed",
+    "2020-01-06",
+    block="KHOI_HUYEN",
+    name="Khối thi đua các LĐLĐ huyện, thị xã, thành phố",
+    members=list(UNITS),
+    head="LDLD_MUONG_ANG",
+    deputy="LDLD_TUAN_GIAO",
+)
+add(
+    "sheet.defined",
+    "2020-01-06",
+    block="*",
+    criteria=[{"id": c, "name": n, "max": m} for c, n, m in CRITERIA],
+    ref="Bảng chấm điểm, Hướng dẫn 24/HD-LĐLĐ ngày 25/10/2019",
+)
 for unit in UNITS:
     titles = ["Cờ thi đua của LĐLĐ tỉnh", "Tập thể lao động xuất sắc"]
     add("emulation.registered", "2020-01-20" if unit == "LDLD_NAM_PO" else "2020-01-10", unit=unit, titles=titles)
-PEOPLE = [("P01", "Lò Văn Thanh", "LDLD_DIEN_BIEN", True), ("P02", "Quàng Thị Mai", "LDLD_MUONG_ANG", True),
-          ("P03", "Cà Văn Lả", "LDLD_TUAN_GIAO", False), ("P04", "Giàng A Dính", "LDLD_MUONG_CHA", False),
-          ("P05", "Lường Thị Hương", "LDLD_TP_DBP", False), ("P06", "Vì Văn Sơn", "LDLD_TUA_CHUA", False),
-          ("P07", "Sùng A Lử", "LDLD_NAM_PO", False), ("P08", "Nguyễn Thị Hạnh", "LDLD_TX_MUONG_LAY", False),
-          ("P09", "Lò Văn Phong", "LDLD_DIEN_BIEN_DONG", False), ("P10", "Mùa A Vàng", "LDLD_MUONG_NHE", False)]
+PEOPLE = [
+    ("P01", "Lò Văn Thanh", "LDLD_DIEN_BIEN", True),
+    ("P02", "Quàng Thị Mai", "LDLD_MUONG_ANG", True),
+    ("P03", "Cà Văn Lả", "LDLD_TUAN_GIAO", False),
+    ("P04", "Giàng A Dính", "LDLD_MUONG_CHA", False),
+    ("P05", "Lường Thị Hương", "LDLD_TP_DBP", False),
+    ("P06", "Vì Văn Sơn", "LDLD_TUA_CHUA", False),
+    ("P07", "Sùng A Lử", "LDLD_NAM_PO", False),
+    ("P08", "Nguyễn Thị Hạnh", "LDLD_TX_MUONG_LAY", False),
+    ("P09", "Lò Văn Phong", "LDLD_DIEN_BIEN_DONG", False),
+    ("P10", "Mùa A Vàng", "LDLD_MUONG_NHE", False),
+]
 for person, name, unit, leader in PEOPLE:
-    add("person.registered", "2020-01-02", person=person, name=name, unit=unit, leader=leader,
-        category="union_officer" if leader else "direct_worker", ethnic_minority=not name.startswith("Nguyễn"))
+    add(
+        "person.registered",
+        "2020-01-02",
+        person=person,
+        name=name,
+        unit=unit,
+        leader=leader,
+        category="union_officer" if leader else "direct_worker",
+        ethnic_minority=not name.startswith("Nguyễn"),
+    )
 for unit, (_, split, rating, arrival) in UNITS.items():
-    for (criterion, _n, _m), points in zip(CRITERIA, split):
-        add("score.appraised", "2020-12-12", unit=unit, criterion=criterion, points=points, actor="Thường trực Khối (chấm chéo)")
+    for (criterion, _n, _m), points in zip(CRITERIA, split, strict=True):
+        add(
+            "score.appraised",
+            "2020-12-12",
+            unit=unit,
+            criterion=criterion,
+            points=points,
+            actor="Thường trực Khối (chấm chéo)",
+        )
     add("dossier.submitted", arrival, unit=unit, award="co_thi_dua_ldld_tinh", copies=1)
     add("rating.recorded", "2020-12-15", unit=unit, rating=rating, year=2020, actor="Ban Thường vụ LĐLĐ tỉnh")
 for i, (person, _name, _unit, _leader) in enumerate(PEOPLE):

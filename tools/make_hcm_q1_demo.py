@@ -8,12 +8,23 @@ events = []
 
 
 def add(event_type, at, **keys):
-    events.append({"type": event_type, "province": "hcm_q1", "period": "2015-2019", "at": at,
-                   "id": f"q1-{len(events) + 1:03d}", **keys})
+    events.append(
+        {
+            "type": event_type,
+            "province": "hcm_q1",
+            "period": "2015-2019",
+            "at": at,
+            "id": f"q1-{len(events) + 1:03d}",
+            **keys,
+        }
+    )
 
 
-UNITS = [("CDCS_CAP_NUOC", "CĐCS Công ty TNHH MTV Cấp nước Bến Thành", 620),
-         ("CDCS_BV_Q1", "CĐCS Bệnh viện Quận 1", 350), ("CDCS_UBND_Q1", "CĐCS Cơ quan Ủy ban nhân dân Quận 1", 180)]
+UNITS = [
+    ("CDCS_CAP_NUOC", "CĐCS Công ty TNHH MTV Cấp nước Bến Thành", 620),
+    ("CDCS_BV_Q1", "CĐCS Bệnh viện Quận 1", 350),
+    ("CDCS_UBND_Q1", "CĐCS Cơ quan Ủy ban nhân dân Quận 1", 180),
+]
 for unit, name, workers in UNITS:
     add("unit.registered", "2015-01-05", unit=unit, name=name, workers=workers)
 PEOPLE = [  # person, name, unit, category, extra
@@ -38,8 +49,17 @@ n = 0
 def initiative(authors, benefit, on, scope="grassroots", applied=True, title="Cải tiến kỹ thuật"):
     global n
     n += 1
-    add("initiative.recognized", on, initiative=f"SK-{n:03d}", title=f"{title} số {n}", authors=authors, scope=scope,
-        applied=applied, benefit_vnd=benefit, recognized_on=on[:10])
+    add(
+        "initiative.recognized",
+        on,
+        initiative=f"SK-{n:03d}",
+        title=f"{title} số {n}",
+        authors=authors,
+        scope=scope,
+        applied=applied,
+        benefit_vnd=benefit,
+        recognized_on=on[:10],
+    )
 
 
 for i, benefit in enumerate((65_000_000, 60_000_000, 60_000_000, 60_000_000, 60_000_000)):  # 305,000,000: city object 2
@@ -71,7 +91,14 @@ for person in ("P_THU", "P_BINH", "P_DUNG"):
     for year in range(2015, 2020):
         rating = "good" if (person, year) == ("P_DUNG", 2018) else "excellent"
         add("rating.recorded", f"{year}-12-20", person=person, rating=rating, year=year)
-add("honor.received", "2018-04-30", person="P_HUNG", honor="huan_chuong_lao_dong", year=2018, ref="Quyết định của Chủ tịch nước")
+add(
+    "honor.received",
+    "2018-04-30",
+    person="P_HUNG",
+    honor="huan_chuong_lao_dong",
+    year=2018,
+    ref="Quyết định của Chủ tịch nước",
+)
 add("honor.received", "2018-03-01", person="P_THU", honor="chien_si_thi_dua_tp", year=2018)
 add("honor.received", "2016-03-01", person="P_THU", honor="chien_si_thi_dua_co_so", year=2016)
 add("honor.received", "2017-03-01", person="P_BINH", honor="chien_si_thi_dua_co_so", year=2017)
@@ -80,10 +107,26 @@ add("honor.received", "2014-05-01", person="P_TUAN", honor="dhtt_city_2010_2014"
 add("honor.received", "2017-12-01", unit="CDCS_CAP_NUOC", honor="bang_khen_ubnd_tp", year=2017)
 add("honor.received", "2013-12-01", unit="CDCS_BV_Q1", honor="bang_khen_ubnd_tp", year=2013)
 add("honor.received", "2019-12-01", unit="CDCS_UBND_Q1", honor="bang_khen_ubnd_tp", year=2019)
-CITY = {"P_HUNG": "2020-02-10T09:00", "P_LAN": "2020-02-12T10:00", "P_MINH": "2020-02-12T10:00", "P_TUAN": "2020-02-12T10:00",
-        "P_HOA": "2020-02-14T16:30", "P_THU": "2020-02-13T15:00"}
-DISTRICT = {"P_LAN": "2020-04-08", "P_MINH": "2020-04-08", "P_TUAN": "2020-04-08", "P_HOA": "2020-04-09", "P_KHANH": "2020-04-09",
-            "P_SON": "2020-04-09", "P_THU": "2020-04-07", "P_BINH": "2020-04-07", "P_DUNG": "2020-04-07", "P_QUANG": "2020-04-09"}
+CITY = {
+    "P_HUNG": "2020-02-10T09:00",
+    "P_LAN": "2020-02-12T10:00",
+    "P_MINH": "2020-02-12T10:00",
+    "P_TUAN": "2020-02-12T10:00",
+    "P_HOA": "2020-02-14T16:30",
+    "P_THU": "2020-02-13T15:00",
+}
+DISTRICT = {
+    "P_LAN": "2020-04-08",
+    "P_MINH": "2020-04-08",
+    "P_TUAN": "2020-04-08",
+    "P_HOA": "2020-04-09",
+    "P_KHANH": "2020-04-09",
+    "P_SON": "2020-04-09",
+    "P_THU": "2020-04-07",
+    "P_BINH": "2020-04-07",
+    "P_DUNG": "2020-04-07",
+    "P_QUANG": "2020-04-09",
+}
 for person, at in CITY.items():
     add("dossier.submitted", at, person=person, level="city", copies=2)
 for person, at in DISTRICT.items():

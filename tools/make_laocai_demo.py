@@ -8,8 +8,16 @@ events = []
 
 
 def add(event_type, at, **keys):
-    events.append({"type": event_type, "province": "laocai", "period": "2021", "at": at,
-                   "id": f"lca2021-{len(events) + 1:03d}", **keys})
+    events.append(
+        {
+            "type": event_type,
+            "province": "laocai",
+            "period": "2021",
+            "at": at,
+            "id": f"lca2021-{len(events) + 1:03d}",
+            **keys,
+        }
+    )
 
 
 UNITS = {  # unit: (name, I, II, III self, III appraised or None)
@@ -23,29 +31,66 @@ UNITS = {  # unit: (name, I, II, III self, III appraised or None)
     "SO_NGOAI_VU": ("Sở Ngoại vụ", 43, 22, 17.5, None),
     "HOI_LUAT_GIA": ("Hội Luật gia tỉnh Lào Cai", 40, 12.5, 16, None),
 }
-CRITERIA = [("I.1", "I", "Thực hiện các chỉ tiêu, nhiệm vụ được giao", 30), ("I.2", "I", "Cải cách hành chính, chuyển đổi số", 20),
-            ("II.1", "II", "Xây dựng tổ chức đảng, đoàn thể vững mạnh", 25), ("III.1", "III", "Công tác thi đua, khen thưởng", 20)]
+CRITERIA = [
+    ("I.1", "I", "Thực hiện các chỉ tiêu, nhiệm vụ được giao", 30),
+    ("I.2", "I", "Cải cách hành chính, chuyển đổi số", 20),
+    ("II.1", "II", "Xây dựng tổ chức đảng, đoàn thể vững mạnh", 25),
+    ("III.1", "III", "Công tác thi đua, khen thưởng", 20),
+]
 for unit, (name, *_rest) in UNITS.items():
     extra = {"has_party_org": False, "has_union": False} if unit == "HOI_LUAT_GIA" else {}
     add("unit.registered", "2021-01-04", unit=unit, name=name, **extra)
-ENTERPRISES = {"CT_APATIT": "Công ty Apatit Việt Nam", "CT_DHAP": "Công ty CP Phân bón DAP số 2 - Vinachem",
-               "CT_XSKT": "Công ty TNHH MTV Xổ số kiến thiết Lào Cai"}
+ENTERPRISES = {
+    "CT_APATIT": "Công ty Apatit Việt Nam",
+    "CT_DHAP": "Công ty CP Phân bón DAP số 2 - Vinachem",
+    "CT_XSKT": "Công ty TNHH MTV Xổ số kiến thiết Lào Cai",
+}
 for unit, name in ENTERPRISES.items():
     add("unit.registered", "2021-10-20", unit=unit, name=name)
-add("block.formed", "2021-01-10", block="KHOI_TONG_HOP", name="Khối thi đua các cơ quan tổng hợp", members=list(UNITS),
-    head="SO_TAI_CHINH", deputy="SO_TU_PHAP", formed_on="2019-02-20")
-add("block.formed", "2021-10-20", block="KHOI_DN_TP", name="Khối thi đua doanh nghiệp thành phố Lào Cai",
-    members=list(ENTERPRISES), head="CT_APATIT", deputy="CT_DHAP", formed_on="2021-10-20",
-    ref="Quyết định thành lập theo QĐ 3666/QĐ-UBND")
+add(
+    "block.formed",
+    "2021-01-10",
+    block="KHOI_TONG_HOP",
+    name="Khối thi đua các cơ quan tổng hợp",
+    members=list(UNITS),
+    head="SO_TAI_CHINH",
+    deputy="SO_TU_PHAP",
+    formed_on="2019-02-20",
+)
+add(
+    "block.formed",
+    "2021-10-20",
+    block="KHOI_DN_TP",
+    name="Khối thi đua doanh nghiệp thành phố Lào Cai",
+    members=list(ENTERPRISES),
+    head="CT_APATIT",
+    deputy="CT_DHAP",
+    formed_on="2021-10-20",
+    ref="Quyết định thành lập theo QĐ 3666/QĐ-UBND",
+)
 sheet = [{"id": c, "section": s, "name": n, "max": m} for c, s, n, m in CRITERIA]
 for block in ("KHOI_TONG_HOP", "KHOI_DN_TP"):
-    add("sheet.defined", "2021-01-15" if block == "KHOI_TONG_HOP" else "2021-10-25", block=block, criteria=sheet,
-        sections={"I": 50, "II": 25, "III": 20}, ref="Bảng chấm điểm theo phụ lục QĐ 3666/QĐ-UBND")
-TARGETS = {"SO_NOI_VU": {f"CT{i}": 100 for i in range(1, 7)}, "SO_TAI_CHINH": {"thu_ngan_sach": 100, "giai_ngan": 95},
-           "SO_KHDT": {"thu_hut_dau_tu": 20}}
+    add(
+        "sheet.defined",
+        "2021-01-15" if block == "KHOI_TONG_HOP" else "2021-10-25",
+        block=block,
+        criteria=sheet,
+        sections={"I": 50, "II": 25, "III": 20},
+        ref="Bảng chấm điểm theo phụ lục QĐ 3666/QĐ-UBND",
+    )
+TARGETS = {
+    "SO_NOI_VU": {f"CT{i}": 100 for i in range(1, 7)},
+    "SO_TAI_CHINH": {"thu_ngan_sach": 100, "giai_ngan": 95},
+    "SO_KHDT": {"thu_hut_dau_tu": 20},
+}
 for unit in UNITS:
-    add("emulation.registered", "2021-03-20" if unit == "VP_UBND" else "2021-03-10", unit=unit,
-        titles=["Cờ thi đua của UBND tỉnh"], targets=TARGETS.get(unit, {}))
+    add(
+        "emulation.registered",
+        "2021-03-20" if unit == "VP_UBND" else "2021-03-10",
+        unit=unit,
+        titles=["Cờ thi đua của UBND tỉnh"],
+        targets=TARGETS.get(unit, {}),
+    )
 for unit in ENTERPRISES:
     add("emulation.registered", "2021-10-30", unit=unit, titles=["Cờ thi đua của UBND tỉnh"])
 add("report.submitted", "2021-05-20", unit="SO_TAI_CHINH", kind="budget_estimate")
@@ -56,7 +101,14 @@ for unit, (_, one, two, three, appraised) in UNITS.items():
     add("score.self", "2021-12-12", unit=unit, criterion="II.1", points=two)
     add("score.self", "2021-12-12", unit=unit, criterion="III.1", points=three)
     if appraised is not None:  # LCA-SCORE-3: the provincial board appraises section III
-        add("score.appraised", "2021-12-20", unit=unit, criterion="III.1", points=appraised, actor="Ban Thi đua - Khen thưởng tỉnh")
+        add(
+            "score.appraised",
+            "2021-12-20",
+            unit=unit,
+            criterion="III.1",
+            points=appraised,
+            actor="Ban Thi đua - Khen thưởng tỉnh",
+        )
 for unit in ENTERPRISES:
     add("report.submitted", "2021-12-10", unit=unit, kind="year_end")
     for criterion, points in (("I.1", 28), ("I.2", 18), ("II.1", 23), ("III.1", 18)):

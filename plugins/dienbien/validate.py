@@ -44,7 +44,13 @@ def _resolution(fact: Fact, facts: Facts, rules: RuleSet) -> list[Problem]:
 
 
 def _no_points(fact: Fact, facts: Facts, rules: RuleSet) -> list[Problem]:
-    return [Problem("type", "Điện Biên's guidance scores on the 24/HD-LĐLĐ sheet only: no bonus or deducted points", "DB-SCORE-1")]
+    return [
+        Problem(
+            "type",
+            "Điện Biên's guidance scores on the 24/HD-LĐLĐ sheet only: no bonus or deducted points",
+            "DB-SCORE-1",
+        )
+    ]
 
 
 CHECKS = {

@@ -11,8 +11,9 @@ from thidua.rules import load_province
 __version__ = "0.1.0"
 
 _HERE = files(__name__)
-PROVINCE = load_province(_HERE / "rules.toml", __version__, demo=(_HERE / "demo" / "hcm_q1-2015-2019.jsonl",),
-                         demo_periods=("2015-2019",))
+PROVINCE = load_province(
+    _HERE / "rules.toml", __version__, demo=(_HERE / "demo" / "hcm_q1-2015-2019.jsonl",), demo_periods=("2015-2019",)
+)
 
 
 @hookimpl

@@ -25,7 +25,11 @@ LEVELS = ("city", "district")
 
 def vnd(amount: Decimal) -> str:
     whole = f"{int(amount):,}".replace(",", ".")
-    return f"{whole} VND" if amount == amount.to_integral_value() else f"{whole},{str(amount.quantize(Decimal('0.01')))[-2:]} VND"
+    return (
+        f"{whole} VND"
+        if amount == amount.to_integral_value()
+        else f"{whole},{str(amount.quantize(Decimal('0.01')))[-2:]} VND"
+    )
 
 
 @dataclass
@@ -78,8 +82,10 @@ def eligibility(facts: Facts, rules: RuleSet) -> Eligibility:
 def priority(facts: Facts, candidate: Candidate) -> tuple:
     """Q1-PRIO-1: eligible first; among them direct workers and non-leader civil servants, then city level first."""
     person = facts.person(candidate.subject) if candidate.kind == "person" else None
-    preferred = person is not None and (person.get("category") == "direct_worker" or
-                                        (person.get("category") == "civil_servant" and not person.get("leader", False)))
+    preferred = person is not None and (
+        person.get("category") == "direct_worker"
+        or (person.get("category") == "civil_servant" and not person.get("leader", False))
+    )
     top = 0 if any(level.level == "city" for level in candidate.levels) else 1
     return (not candidate.eligible, candidate.kind != "person", not preferred, top, candidate.name)
 
@@ -91,13 +97,27 @@ def person_candidate(facts: Facts, rules: RuleSet, person: Fact, phase: tuple[da
     mine = credits(facts, pid, phase)
     for credit in mine:
         f = credit.fact
-        lines.append(Line("condition", f"initiative {f['initiative']} «{f['title']}» ({f['scope']}): {credit.why}; share "
-                          f"{vnd(credit.share)} of {vnd(Decimal(f['benefit_vnd']))}" + ("" if credit.counts else ": not counted"),
-                          "Q1-INIT-1", counted=credit.counts, events=(f.position,)))
+        lines.append(
+            Line(
+                "condition",
+                f"initiative {f['initiative']} «{f['title']}» ({f['scope']}): {credit.why}; share "
+                f"{vnd(credit.share)} of {vnd(Decimal(f['benefit_vnd']))}" + ("" if credit.counts else ": not counted"),
+                "Q1-INIT-1",
+                counted=credit.counts,
+                events=(f.position,),
+            )
+        )
     objects = [o for o in rules.value("objects") if o["category"] == category]
     if not objects:
-        lines.append(Line("condition", f"category {category or 'not recorded'}: no object of the plan applies", None, counted=False,
-                          events=(person.position,)))
+        lines.append(
+            Line(
+                "condition",
+                f"category {category or 'not recorded'}: no object of the plan applies",
+                None,
+                counted=False,
+                events=(person.position,),
+            )
+        )
     found: dict[str, list[tuple[str, str]]] = {}
     for obj in objects:
         met, obj_lines = check_object(facts, rules, pid, obj, mine, phase)
@@ -108,33 +128,49 @@ def person_candidate(facts: Facts, rules: RuleSet, person: Fact, phase: tuple[da
     return candidate
 
 
-def check_object(facts: Facts, rules: RuleSet, pid: str, obj: dict[str, Any], mine: list[Credit],
-                 phase: tuple[date, date]) -> tuple[bool, list[Line]]:
+def check_object(
+    facts: Facts, rules: RuleSet, pid: str, obj: dict[str, Any], mine: list[Credit], phase: tuple[date, date]
+) -> tuple[bool, list[Line]]:
     """Every condition of one object, each as a line; met only if all are."""
     label, rule, lines, met = f"{obj['level']} object {obj['id']}", obj["rule"], [], True
 
     def condition(ok: bool, text: str, events: tuple[int, ...] = ()) -> None:
         nonlocal met
         met = met and ok
-        lines.append(Line("condition", f"{label}: {text}: {'met' if ok else 'not met'}", rule, counted=ok, events=events))
+        lines.append(
+            Line("condition", f"{label}: {text}: {'met' if ok else 'not met'}", rule, counted=ok, events=events)
+        )
 
     if "initiatives" in obj:
         needed_scope = INITIATIVE_SCOPES.index(obj["scope"])
         counted = [c for c in mine if c.counts and c.scope_rank >= needed_scope]
         events = tuple(c.fact.position for c in counted)
-        condition(len(counted) >= obj["initiatives"], f"{len(counted)} initiative(s) at {obj['scope']} scope or above, needs "
-                  f"{obj['initiatives']}", events)
+        condition(
+            len(counted) >= obj["initiatives"],
+            f"{len(counted)} initiative(s) at {obj['scope']} scope or above, needs {obj['initiatives']}",
+            events,
+        )
         if "benefit_vnd" in obj:
             total = sum((c.share for c in counted), Decimal(0))
-            condition(total >= obj["benefit_vnd"], f"benefit {vnd(total)}, needs {vnd(Decimal(obj['benefit_vnd']))}", events)
+            condition(
+                total >= obj["benefit_vnd"], f"benefit {vnd(total)}, needs {vnd(Decimal(obj['benefit_vnd']))}", events
+            )
     if obj.get("training"):
         trained = facts.current("training.contributed", person=pid)
-        condition(trained is not None, "has trained and helped colleagues" if trained else "no training of colleagues recorded",
-                  (trained.position,) if trained else ())
+        condition(
+            trained is not None,
+            "has trained and helped colleagues" if trained else "no training of colleagues recorded",
+            (trained.position,) if trained else (),
+        )
     if obj.get("law_abiding"):
         disciplines = facts.counting("discipline.recorded", person=pid)
-        condition(not disciplines, "law-abiding (no discipline recorded)" if not disciplines else
-                  f"disciplined ({', '.join(d['level'] for d in disciplines)})", tuple(d.position for d in disciplines))
+        condition(
+            not disciplines,
+            "law-abiding (no discipline recorded)"
+            if not disciplines
+            else f"disciplined ({', '.join(d['level'] for d in disciplines)})",
+            tuple(d.position for d in disciplines),
+        )
     if obj.get("excellent_every_year"):
         first, last = phase[0].year, phase[1].year
         misses, events = [], []
@@ -144,42 +180,80 @@ def check_object(facts: Facts, rules: RuleSet, pid: str, obj: dict[str, Any], mi
                 events.append(rating.position)
             if rating is None or rating["rating"] != "excellent":
                 misses.append(f"{year}: {rating['rating'] if rating else 'no rating'}")
-        condition(not misses, f"excellent every year {first}–{last}" + (f" ({'; '.join(misses)})" if misses else ""), tuple(events))
+        condition(
+            not misses,
+            f"excellent every year {first}–{last}" + (f" ({'; '.join(misses)})" if misses else ""),
+            tuple(events),
+        )
     if "honors_any" in obj:
         held = [h for h in facts.counting("honor.received", person=pid) if h["honor"] in obj["honors_any"]]
         good = [h for h in held if in_phase(h, phase)]
-        text = (f"holds {good[0]['honor']} ({good[0]['year']})" if good else
-                f"holds {' or '.join(obj['honors_any'])} in the phase" + (" (only outside the phase or without a year)" if held else ""))
+        text = (
+            f"holds {good[0]['honor']} ({good[0]['year']})"
+            if good
+            else f"holds {' or '.join(obj['honors_any'])} in the phase"
+            + (" (only outside the phase or without a year)" if held else "")
+        )
         condition(bool(good), text, tuple(h.position for h in held))
     return met, lines
 
 
-def exclusions(facts: Facts, rules: RuleSet, candidate: Candidate, found: dict[str, list[tuple[str, str]]],
-               subject: dict[str, str], prior: bool) -> None:
+def exclusions(
+    facts: Facts,
+    rules: RuleSet,
+    candidate: Candidate,
+    found: dict[str, list[tuple[str, str]]],
+    subject: dict[str, str],
+    prior: bool,
+) -> None:
     """Q1-PRIOR-1 and Q1-TIME-1, level by level; what survives are the candidate's levels."""
     for level in LEVELS:
         if level not in found:
             continue
         rules_used = [r for _, r in found[level]]
         if prior:
-            honoured = [h for h in facts.counting("honor.received", **subject) if h["honor"] == rules.value(f"prior_{level}")]
+            honoured = [
+                h for h in facts.counting("honor.received", **subject) if h["honor"] == rules.value(f"prior_{level}")
+            ]
             if honoured:
-                candidate.lines.append(Line("exclusion", f"honoured at the {level} conference of 2010–2014: not a candidate at "
-                                            f"{level} level", "Q1-PRIOR-1", events=tuple(h.position for h in honoured)))
+                candidate.lines.append(
+                    Line(
+                        "exclusion",
+                        f"honoured at the {level} conference of 2010–2014: not a candidate at {level} level",
+                        "Q1-PRIOR-1",
+                        events=tuple(h.position for h in honoured),
+                    )
+                )
                 candidate.reasons.append("Q1-PRIOR-1")
                 continue
             rules_used.append("Q1-PRIOR-1")
         deadline = parse_moment(rules.value(f"deadline_{level}"))
-        dossiers = [d for d in facts.everything("dossier.submitted", **subject) if d.retracted_by is None and d.get("level") == level]
+        dossiers = [
+            d
+            for d in facts.everything("dossier.submitted", **subject)
+            if d.retracted_by is None and d.get("level") == level
+        ]
         first = min(dossiers, key=lambda d: d.at) if dossiers else None
         if first is None or not first.at < deadline:
             when = f"arrived {first['at'][:16].replace('T', ' ')}" if first else "no dossier"
-            candidate.lines.append(Line("exclusion", f"{level} dossier: {when}, due before {deadline:%H:%M %d/%m/%Y}: "
-                                        f"not a candidate at {level} level", "Q1-TIME-1", events=(first.position,) if first else ()))
+            candidate.lines.append(
+                Line(
+                    "exclusion",
+                    f"{level} dossier: {when}, due before {deadline:%H:%M %d/%m/%Y}: not a candidate at {level} level",
+                    "Q1-TIME-1",
+                    events=(first.position,) if first else (),
+                )
+            )
             candidate.reasons.append("Q1-TIME-1")
             continue
-        candidate.lines.append(Line("condition", f"{level} dossier arrived {first['at'][:16].replace('T', ' ')}, before "
-                                    f"{deadline:%H:%M %d/%m/%Y}", "Q1-TIME-1", events=(first.position,)))
+        candidate.lines.append(
+            Line(
+                "condition",
+                f"{level} dossier arrived {first['at'][:16].replace('T', ' ')}, before {deadline:%H:%M %d/%m/%Y}",
+                "Q1-TIME-1",
+                events=(first.position,),
+            )
+        )
         candidate.levels.append(Level(level, [o for o, _ in found[level]], rules_used + ["Q1-TIME-1"]))
     candidate.reasons = sorted(set(candidate.reasons))
     candidate.eligible = bool(candidate.levels)
@@ -191,9 +265,21 @@ def collective_candidate(facts: Facts, rules: RuleSet, unit: Fact, phase: tuple[
     candidate = Candidate(uid, "unit", unit["name"], False)
     held = [h for h in facts.counting("honor.received", unit=uid) if h["honor"] in obj["honors_any"]]
     good = [h for h in held if in_phase(h, phase)]
-    candidate.lines.append(Line("condition", "district collective: " + (f"holds {good[0]['honor']} ({good[0]['year']})" if good else
-                                f"holds {' or '.join(obj['honors_any'])} in the phase") + (": met" if good else ": not met"),
-                                "Q1-DIST-C", counted=bool(good), events=tuple(h.position for h in held)))
+    candidate.lines.append(
+        Line(
+            "condition",
+            "district collective: "
+            + (
+                f"holds {good[0]['honor']} ({good[0]['year']})"
+                if good
+                else f"holds {' or '.join(obj['honors_any'])} in the phase"
+            )
+            + (": met" if good else ": not met"),
+            "Q1-DIST-C",
+            counted=bool(good),
+            events=tuple(h.position for h in held),
+        )
+    )
     found = {"district": [("collective", "Q1-DIST-C")]} if good else {}
     exclusions(facts, rules, candidate, found, {"unit": uid}, prior=False)
     return candidate
@@ -206,9 +292,19 @@ def balance(facts: Facts, candidates: list[Candidate]) -> list[Line]:
         return [Line("note", "no eligible individual candidates", "Q1-PRIO-1")]
     women = sum(1 for p in people if p.get("gender") == "female")
     minority = sum(1 for p in people if p.get("ethnic_minority", False))
-    pct = lambda n: f"{Decimal(100 * n) / len(people):.1f}%"
-    return [Line("note", f"eligible individuals: {len(people)}; women {women} ({pct(women)}); ethnic minority {minority} "
-                 f"({pct(minority)})", "Q1-PRIO-1", events=tuple(p.position for p in people))]
+
+    def pct(n: int) -> str:
+        return f"{Decimal(100 * n) / len(people):.1f}%"
+
+    return [
+        Line(
+            "note",
+            f"eligible individuals: {len(people)}; women {women} ({pct(women)}); ethnic minority {minority} "
+            f"({pct(minority)})",
+            "Q1-PRIO-1",
+            events=tuple(p.position for p in people),
+        )
+    ]
 
 
 def conferences(facts: Facts, rules: RuleSet) -> list[Line]:
@@ -216,10 +312,21 @@ def conferences(facts: Facts, rules: RuleSet) -> list[Line]:
     lines = []
     for held in facts.counting("conference.held"):
         who = held.get("unit") or held.get("block")
-        deadline = parse_moment(rules.value("deadline_district_conference" if held["kind"] == "district" else "deadline_grassroots_conference"))
+        deadline = parse_moment(
+            rules.value(
+                "deadline_district_conference" if held["kind"] == "district" else "deadline_grassroots_conference"
+            )
+        )
         if not held.at < deadline:
-            lines.append(Line("warning", f"{held['kind']} conference of {who} on {held['at'][:10]}, not before {deadline:%d/%m/%Y}",
-                              "Q1-TIME-2", counted=False, events=(held.position,)))
+            lines.append(
+                Line(
+                    "warning",
+                    f"{held['kind']} conference of {who} on {held['at'][:10]}, not before {deadline:%d/%m/%Y}",
+                    "Q1-TIME-2",
+                    counted=False,
+                    events=(held.position,),
+                )
+            )
         delegates = held.get("delegates")
         if not delegates:
             continue
@@ -227,10 +334,20 @@ def conferences(facts: Facts, rules: RuleSet) -> list[Line]:
         limit, why = delegate_limit(facts, rules, held)
         share = Decimal(100 * delegates["models"]) / total if total else Decimal(0)
         minimum, _ = setting(facts, rules, "min_model_share_percent", held.get("block") or "*")
-        text = (f"{held['kind']} conference of {who}: {total} delegates (limit {limit}, {why}); advanced models "
-                f"{delegates['models']} ({share:.1f}%), guests {delegates['guests']}")
+        text = (
+            f"{held['kind']} conference of {who}: {total} delegates (limit {limit}, {why}); advanced models "
+            f"{delegates['models']} ({share:.1f}%), guests {delegates['guests']}"
+        )
         if share < minimum:
-            lines.append(Line("warning", text + f": model share below {dec(minimum)}%", "Q1-DEL-2", counted=False, events=(held.position,)))
+            lines.append(
+                Line(
+                    "warning",
+                    text + f": model share below {dec(minimum)}%",
+                    "Q1-DEL-2",
+                    counted=False,
+                    events=(held.position,),
+                )
+            )
         else:
             lines.append(Line("note", text, "Q1-DEL-2", events=(held.position,)))
     return lines

@@ -19,7 +19,9 @@ def delegate_limit(facts: Facts, rules: RuleSet, fact: Fact) -> tuple[int, str]:
     unit = facts.unit(fact.get("unit") or "")
     workers = unit.get("workers") if unit else None
     if workers is not None and workers > rules.value("large_union_workers"):
-        return rules.value("delegates_large_union"), f"a union of {workers} workers (more than 500, with the upper level's approval)"
+        return rules.value(
+            "delegates_large_union"
+        ), f"a union of {workers} workers (more than 500, with the upper level's approval)"
     return rules.value("delegates_grassroots"), "a grassroots conference"
 
 
@@ -43,7 +45,11 @@ def _dossier(fact: Fact, facts: Facts, rules: RuleSet) -> list[Problem]:
 
 
 def _no_points(fact: Fact, facts: Facts, rules: RuleSet) -> list[Problem]:
-    return [Problem("type", "District 1's plan selects candidates by criteria: it has no points, scores, bonuses or deductions")]
+    return [
+        Problem(
+            "type", "District 1's plan selects candidates by criteria: it has no points, scores, bonuses or deductions"
+        )
+    ]
 
 
 CHECKS = {

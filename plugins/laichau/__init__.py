@@ -11,8 +11,9 @@ from thidua.rules import load_province
 __version__ = "0.1.0"
 
 _HERE = files(__name__)
-PROVINCE = load_province(_HERE / "rules.toml", __version__, demo=(_HERE / "demo" / "laichau-2020.jsonl",),
-                         demo_periods=("2020",))
+PROVINCE = load_province(
+    _HERE / "rules.toml", __version__, demo=(_HERE / "demo" / "laichau-2020.jsonl",), demo_periods=("2020",)
+)
 
 
 @hookimpl

@@ -7,7 +7,8 @@ from decimal import Decimal
 from thidua.decisions import BlockResult, Line, Place, Standings, UnitResult, assign_awards, rank
 from thidua.events import DISCIPLINE_LEVELS
 from thidua.facts import Fact, Facts
-from thidua.fields import canonical_decimal as dec, period_years
+from thidua.fields import canonical_decimal as dec
+from thidua.fields import period_years
 from thidua.plugins.laichau.validate import SCORERS_CAP
 from thidua.rules import RuleSet
 from thidua.scoring import late_line, score_sheet
@@ -21,7 +22,9 @@ def standings(facts: Facts, rules: RuleSet) -> Standings:
     blocks = []
     for formed in facts.blocks():
         block = formed["block"]
-        result = BlockResult(block, formed["name"], [unit_result(facts, rules, block, u, year) for u in facts.members(block)])
+        result = BlockResult(
+            block, formed["name"], [unit_result(facts, rules, block, u, year) for u in facts.members(block)]
+        )
         result.units = rank(result.units)
         places = []
         for name, award in (("flags_tld", "award_leading"), ("flags_ldld_tinh", "award_excellent")):
@@ -40,8 +43,15 @@ def unit_result(facts: Facts, rules: RuleSet, block: str, unit: str, year: int) 
     self_part = self_assessed(facts, rules, block, unit, result.lines)
     provincial = provincial_part(facts, rules, unit, result.lines)
     result.total = self_part + provincial
-    result.lines.append(Line("total", f"total = self-assessed part {dec(self_part)} + provincial part {dec(provincial)} "
-                             f"(at most {dec(rules.value('total_cap'))})", "LC-SCORE-3", result.total))
+    result.lines.append(
+        Line(
+            "total",
+            f"total = self-assessed part {dec(self_part)} + provincial part {dec(provincial)} "
+            f"(at most {dec(rules.value('total_cap'))})",
+            "LC-SCORE-3",
+            result.total,
+        )
+    )
     key_leader_discipline(facts, rules, unit, result)
     registration_and_pledge(facts, unit, block, result)
     reports(facts, rules, unit, year, result)
@@ -51,7 +61,9 @@ def unit_result(facts: Facts, rules: RuleSet, block: str, unit: str, year: int) 
 def self_assessed(facts: Facts, rules: RuleSet, block: str, unit: str, lines: list[Line]) -> Decimal:
     """LC-SCORE-1: per criterion the appraised value if any, else the self-score."""
     part = score_sheet(facts, block, unit, lambda criterion: "LC-SCORE-1", lines).total
-    lines.append(Line("cap", f"self-assessed part {dec(part)} of at most {dec(rules.value('self_score_cap'))}", "LC-SCORE-1"))
+    lines.append(
+        Line("cap", f"self-assessed part {dec(part)} of at most {dec(rules.value('self_score_cap'))}", "LC-SCORE-1")
+    )
     return part
 
 
@@ -62,11 +74,29 @@ def provincial_part(facts: Facts, rules: RuleSet, unit: str, lines: list[Line]) 
         score = facts.current("score.provincial", unit=unit, scorer=scorer)
         cap = dec(rules.value(cap_name))
         if score is None:
-            lines.append(Line("score", f"provincial {scorer} (at most {cap}): no score recorded, nothing counted", "LC-SCORE-2", None, False))
+            lines.append(
+                Line(
+                    "score",
+                    f"provincial {scorer} (at most {cap}): no score recorded, nothing counted",
+                    "LC-SCORE-2",
+                    None,
+                    False,
+                )
+            )
             continue
-        lines.append(Line("score", f"provincial {scorer}: {dec(score['points'])} of at most {cap}", "LC-SCORE-2", score["points"], events=(score.position,)))
+        lines.append(
+            Line(
+                "score",
+                f"provincial {scorer}: {dec(score['points'])} of at most {cap}",
+                "LC-SCORE-2",
+                score["points"],
+                events=(score.position,),
+            )
+        )
         part += score["points"]
-    lines.append(Line("cap", f"provincial part {dec(part)} of at most {dec(rules.value('provincial_cap'))}", "LC-SCORE-2"))
+    lines.append(
+        Line("cap", f"provincial part {dec(part)} of at most {dec(rules.value('provincial_cap'))}", "LC-SCORE-2")
+    )
     return part
 
 
@@ -79,28 +109,45 @@ def key_leader_discipline(facts: Facts, rules: RuleSet, unit: str, result: UnitR
         for discipline in facts.counting("discipline.recorded", person=person["person"]):
             events = (person.position, discipline.position)
             if DISCIPLINE_LEVELS.index(discipline["level"]) >= threshold:
-                result.exclude("LC-ELIG-1", f"key leader {person['name']} ({person['person']}) disciplined: {discipline['level']}", events)
+                result.exclude(
+                    "LC-ELIG-1",
+                    f"key leader {person['name']} ({person['person']}) disciplined: {discipline['level']}",
+                    events,
+                )
             else:
-                result.lines.append(Line("condition", f"key leader {person['name']} disciplined at {discipline['level']}, "
-                                         f"below {rules.value('excluding_discipline')}: does not exclude", "LC-ELIG-1", events=events))
+                result.lines.append(
+                    Line(
+                        "condition",
+                        f"key leader {person['name']} disciplined at {discipline['level']}, "
+                        f"below {rules.value('excluding_discipline')}: does not exclude",
+                        "LC-ELIG-1",
+                        events=events,
+                    )
+                )
 
 
 def registration_and_pledge(facts: Facts, unit: str, block: str, result: UnitResult) -> None:
     """LC-ELIG-2: registered for emulation and signed the block's pledge."""
     registered = facts.current("emulation.registered", unit=unit)
     pledge = facts.current("pledge.signed", unit=unit, block=block)
-    missing = [what for what, fact in (("emulation registration", registered), ("signed pledge", pledge)) if fact is None]
+    missing = [
+        what for what, fact in (("emulation registration", registered), ("signed pledge", pledge)) if fact is None
+    ]
     events = tuple(f.position for f in (registered, pledge) if f)
     if missing:
         result.exclude("LC-ELIG-2", "no " + " and no ".join(missing) + " for the year", events)
     else:
-        result.lines.append(Line("condition", "registered for emulation and signed the pledge", "LC-ELIG-2", events=events))
+        result.lines.append(
+            Line("condition", "registered for emulation and signed the pledge", "LC-ELIG-2", events=events)
+        )
 
 
 def reports(facts: Facts, rules: RuleSet, unit: str, year: int, result: UnitResult) -> None:
     """LC-ELIG-3 (submitted in the year) and LC-TIME-1/2 (late ones are warnings)."""
-    for kind, deadline_name, label in (("mid_year", "deadline_mid_year", "mid-year (sơ kết)"),
-                                      ("year_end", "deadline_year_end", "year-end (tổng kết)")):
+    for kind, deadline_name, label in (
+        ("mid_year", "deadline_mid_year", "mid-year (sơ kết)"),
+        ("year_end", "deadline_year_end", "year-end (tổng kết)"),
+    ):
         report = facts.current("report.submitted", unit=unit, kind=kind)
         if report is None:
             result.exclude("LC-ELIG-3", f"no {label} report submitted")
@@ -108,7 +155,9 @@ def reports(facts: Facts, rules: RuleSet, unit: str, year: int, result: UnitResu
         if report.at.year != year:
             result.exclude("LC-ELIG-3", f"{label} report dated {report['at'][:10]}, not in {year}", (report.position,))
             continue
-        result.lines.append(Line("condition", f"{label} report submitted {report['at'][:10]}", "LC-ELIG-3", events=(report.position,)))
+        result.lines.append(
+            Line("condition", f"{label} report submitted {report['at'][:10]}", "LC-ELIG-3", events=(report.position,))
+        )
         deadline = rules.deadline(deadline_name, year)
         if not report.at < deadline:
             result.lines.append(late(rules, deadline_name, f"{label} report", report, deadline))
@@ -121,27 +170,54 @@ def late(rules: RuleSet, deadline_name: str, what: str, fact: Fact, deadline) ->
 def block_deadlines(facts: Facts, rules: RuleSet, formed: Fact, year: int) -> list[Line]:
     """LC-TIME-1..4 at block level: conferences, the scoring results, the head's proposals."""
     block, lines = formed["block"], []
-    for kind, deadline_name, label in (("mid_year", "deadline_mid_year", "mid-year conference"),
-                                      ("year_end", "deadline_year_end", "year-end conference")):
+    for kind, deadline_name, label in (
+        ("mid_year", "deadline_mid_year", "mid-year conference"),
+        ("year_end", "deadline_year_end", "year-end conference"),
+    ):
         held = facts.current("conference.held", block=block, kind=kind)
         deadline = rules.deadline(deadline_name, year)
         if held is None:
-            lines.append(Line("warning", f"no {label} recorded (due before {deadline.strftime('%d/%m/%Y')})", rules.cite(deadline_name), counted=False))
+            lines.append(
+                Line(
+                    "warning",
+                    f"no {label} recorded (due before {deadline.strftime('%d/%m/%Y')})",
+                    rules.cite(deadline_name),
+                    counted=False,
+                )
+            )
         elif not held.at < deadline:
             lines.append(late(rules, deadline_name, label, held, deadline))
     deadline = rules.deadline("deadline_scoring", year)
     members = set(facts.members(block))
     late_scores = [f for f in facts.counting("score.appraised") if f["unit"] in members and not f.at < deadline]
     if late_scores:
-        lines.append(Line("warning", f"{len(late_scores)} appraised score(s) reached the province on or after "
-                          f"{deadline.strftime('%d/%m/%Y')}", rules.cite("deadline_scoring"), counted=False,
-                          events=tuple(f.position for f in late_scores)))
+        lines.append(
+            Line(
+                "warning",
+                f"{len(late_scores)} appraised score(s) reached the province on or after "
+                f"{deadline.strftime('%d/%m/%Y')}",
+                rules.cite("deadline_scoring"),
+                counted=False,
+                events=tuple(f.position for f in late_scores),
+            )
+        )
     deadline = rules.deadline("deadline_proposals", year)
     dossiers = [f for f in facts.counting("dossier.submitted") if f.get("unit") == formed["head"]]
     if not dossiers:
-        lines.append(Line("warning", f"no achievement report and proposals from the head {formed['head']} recorded "
-                          f"(due before {deadline.strftime('%d/%m/%Y')})", rules.cite("deadline_proposals"), counted=False))
+        lines.append(
+            Line(
+                "warning",
+                f"no achievement report and proposals from the head {formed['head']} recorded "
+                f"(due before {deadline.strftime('%d/%m/%Y')})",
+                rules.cite("deadline_proposals"),
+                counted=False,
+            )
+        )
     for dossier in dossiers:
         if not dossier.at < deadline:
-            lines.append(late(rules, "deadline_proposals", f"the head's proposals ({dossier.get('award', '')})", dossier, deadline))
+            lines.append(
+                late(
+                    rules, "deadline_proposals", f"the head's proposals ({dossier.get('award', '')})", dossier, deadline
+                )
+            )
     return lines

@@ -10,8 +10,14 @@ from thidua.facts import Fact, Facts
 from thidua.fields import canonical_decimal as dec
 from thidua.rules import RuleSet
 
-SCORERS_CAP = {"thuong_truc": "cap_thuong_truc", "ban_1": "cap_ban", "ban_2": "cap_ban", "ban_3": "cap_ban",
-               "ban_4": "cap_ban", "ban_5": "cap_ban"}
+SCORERS_CAP = {
+    "thuong_truc": "cap_thuong_truc",
+    "ban_1": "cap_ban",
+    "ban_2": "cap_ban",
+    "ban_3": "cap_ban",
+    "ban_4": "cap_ban",
+    "ban_5": "cap_ban",
+}
 
 
 def validate(fact: Fact, facts: Facts, rules: RuleSet) -> list[Problem]:
@@ -35,7 +41,13 @@ def _provincial(fact: Fact, facts: Facts, rules: RuleSet) -> list[Problem]:
     cap_name = SCORERS_CAP[fact["scorer"]]
     cap = rules.value(cap_name)
     if fact["points"] > cap:
-        return [Problem("points", f"{dec(fact['points'])} is over the cap of scorer {fact['scorer']} ({dec(cap)})", rules.cite(cap_name))]
+        return [
+            Problem(
+                "points",
+                f"{dec(fact['points'])} is over the cap of scorer {fact['scorer']} ({dec(cap)})",
+                rules.cite(cap_name),
+            )
+        ]
     return []
 
 
@@ -47,7 +59,10 @@ def _self_part(fact: Fact, facts: Facts, rules: RuleSet) -> list[Problem]:
         return []
     criteria = [c["id"] for c in sheet["criteria"]]
     if fact.type == "score.self":
-        scores = {c: (f["points"] if (f := facts.current("score.self", unit=unit, criterion=c)) else Decimal(0)) for c in criteria}
+        scores = {
+            c: (f["points"] if (f := facts.current("score.self", unit=unit, criterion=c)) else Decimal(0))
+            for c in criteria
+        }
         label = "self-scores"
     else:
         scores = {c: counting_score(facts, unit, c) for c in criteria}
@@ -55,19 +70,33 @@ def _self_part(fact: Fact, facts: Facts, rules: RuleSet) -> list[Problem]:
     scores[fact["criterion"]] = fact["points"]
     total = sum(scores.values(), Decimal(0))
     if total > cap:
-        return [Problem("points", f"the unit's {label} would total {dec(total)}, over the cap of {dec(cap)}", "LC-SCORE-1")]
+        return [
+            Problem("points", f"the unit's {label} would total {dec(total)}, over the cap of {dec(cap)}", "LC-SCORE-1")
+        ]
     return []
 
 
 def _no_bonus(fact: Fact, facts: Facts, rules: RuleSet) -> list[Problem]:
-    return [Problem("type", f"Lai Châu's guidance has no {'bonus' if fact.type == 'bonus.awarded' else 'deducted'} points: "
-                    "the total is the self-assessed part plus the provincial part", "LC-SCORE-3")]
+    return [
+        Problem(
+            "type",
+            f"Lai Châu's guidance has no {'bonus' if fact.type == 'bonus.awarded' else 'deducted'} points: "
+            "the total is the self-assessed part plus the provincial part",
+            "LC-SCORE-3",
+        )
+    ]
 
 
 def _resolution(fact: Fact, facts: Facts, rules: RuleSet) -> list[Problem]:
     awards = (rules.value("award_leading"), rules.value("award_excellent"))
     if fact["award"] not in awards:
-        return [Problem("award", f"{fact['award']!r} is not an award of this guidance (awards: {', '.join(awards)})", "LC-AWARD-1")]
+        return [
+            Problem(
+                "award",
+                f"{fact['award']!r} is not an award of this guidance (awards: {', '.join(awards)})",
+                "LC-AWARD-1",
+            )
+        ]
     return []
 
 

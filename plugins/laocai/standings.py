@@ -8,7 +8,8 @@ from decimal import Decimal
 from thidua.clock import local_midnight
 from thidua.decisions import BlockResult, Line, Place, Standings, UnitResult, assign_awards, rank
 from thidua.facts import Fact, Facts
-from thidua.fields import canonical_decimal as dec, period_years
+from thidua.fields import canonical_decimal as dec
+from thidua.fields import period_years
 from thidua.plugins.laocai.validate import SECTIONS, section_ii_cap
 from thidua.rules import RuleSet
 from thidua.scoring import late_line, score_sheet
@@ -22,8 +23,11 @@ def standings(facts: Facts, rules: RuleSet) -> Standings:
     blocks = []
     for formed in facts.blocks():
         block = formed["block"]
-        result = BlockResult(block, formed["name"], [unit_result(facts, rules, block, u, year, formed_date(formed))
-                                                     for u in facts.members(block)])
+        result = BlockResult(
+            block,
+            formed["name"],
+            [unit_result(facts, rules, block, u, year, formed_date(formed)) for u in facts.members(block)],
+        )
         new_block(facts, rules, formed, year, result)
         result.units = rank(result.units)
         count, line = setting(facts, rules, "flags_ubnd_tinh", block)
@@ -46,17 +50,27 @@ def unit_result(facts: Facts, rules: RuleSet, block: str, unit: str, year: int, 
     bonus = bonuses(facts, rules, unit, result.lines)
     deducted = deductions(facts, rules, block, unit, result.lines)
     result.total = content + bonus - deducted
-    result.lines.append(Line("total", f"total = sections {dec(content)} + bonus {dec(bonus)} − deductions {dec(deducted)}",
-                             "LCA-RANK-1", result.total))
+    result.lines.append(
+        Line(
+            "total",
+            f"total = sections {dec(content)} + bonus {dec(bonus)} − deductions {dec(deducted)}",
+            "LCA-RANK-1",
+            result.total,
+        )
+    )
     for violation in facts.counting("violation.recorded", unit=unit):
-        result.exclude("LCA-ELIG-1", "criticism document for a serious violation: not ranked or acclaimed", (violation.position,))
+        result.exclude(
+            "LCA-ELIG-1", "criticism document for a serious violation: not ranked or acclaimed", (violation.position,)
+        )
     unit_deadlines(facts, rules, unit, year, formed_on, result)
     return result
 
 
 def sections(facts: Facts, rules: RuleSet, block: str, unit: str, lines: list[Line]) -> Decimal:
     """LCA-SCORE-1..3: criteria (section III appraised by the board), each section within its cap."""
-    score = score_sheet(facts, block, unit, lambda c: "LCA-SCORE-3" if c.get("section") == "III" else "LCA-SCORE-1", lines)
+    score = score_sheet(
+        facts, block, unit, lambda c: "LCA-SCORE-3" if c.get("section") == "III" else "LCA-SCORE-1", lines
+    )
     sheet = facts.sheet(block)
     if sheet is None or not sheet.get("sections"):
         return score.total
@@ -71,8 +85,14 @@ def sections(facts: Facts, rules: RuleSet, block: str, unit: str, lines: list[Li
         if got > cap:  # only when the register changed after the scores were recorded
             lines.append(Line("cap", f"section {section}: {dec(got)} capped at {dec(cap)}", rule, cap - got))
             got = cap
-        lines.append(Line("cap", f"section {section}: {dec(got)} of at most {dec(cap)}"
-                          + (" (50% of the sheet's cap: neither party organisation nor union)" if rule == "LCA-SCORE-2" else ""), rule))
+        lines.append(
+            Line(
+                "cap",
+                f"section {section}: {dec(got)} of at most {dec(cap)}"
+                + (" (50% of the sheet's cap: neither party organisation nor union)" if rule == "LCA-SCORE-2" else ""),
+                rule,
+            )
+        )
         content += got
     return content
 
@@ -88,13 +108,34 @@ def bonuses(facts: Facts, rules: RuleSet, unit: str, lines: list[Line]) -> Decim
         planned = plans.get(target)
         events = tuple(f.position for f in (registered, result, bonus) if f)
         if planned is None or result is None or result["achieved"] <= planned:
-            why = "no longer registered" if planned is None else "no result" if result is None else \
-                f"not exceeded (achieved {dec(result['achieved'])}, planned {dec(planned)})"
-            lines.append(Line("bonus", f"target {target}: bonus {dec(bonus['points'])} does not count: {why}", "LCA-BONUS-1",
-                              bonus["points"], False, events))
+            why = (
+                "no longer registered"
+                if planned is None
+                else "no result"
+                if result is None
+                else f"not exceeded (achieved {dec(result['achieved'])}, planned {dec(planned)})"
+            )
+            lines.append(
+                Line(
+                    "bonus",
+                    f"target {target}: bonus {dec(bonus['points'])} does not count: {why}",
+                    "LCA-BONUS-1",
+                    bonus["points"],
+                    False,
+                    events,
+                )
+            )
             continue
-        lines.append(Line("bonus", f"target {target}: planned {dec(planned)}, achieved {dec(result['achieved'])}: "
-                          f"bonus {dec(bonus['points'])}", "LCA-BONUS-1", bonus["points"], events=events))
+        lines.append(
+            Line(
+                "bonus",
+                f"target {target}: planned {dec(planned)}, achieved {dec(result['achieved'])}: "
+                f"bonus {dec(bonus['points'])}",
+                "LCA-BONUS-1",
+                bonus["points"],
+                events=events,
+            )
+        )
         total += bonus["points"]
     cap = rules.value("bonus_cap")
     if total > cap:
@@ -112,12 +153,27 @@ def deductions(facts: Facts, rules: RuleSet, block: str, unit: str, lines: list[
     part, each = ZERO, rules.value("criticism_each")
     for doc in documents:
         points = each * doc.get("count", 1)
-        lines.append(Line("deduction", f"{doc.get('count', 1)} reminder/criticism document(s)" + (f" ({doc['ref']})" if doc.get("ref") else "")
-                          + f": −{dec(points)}", "LCA-DED-1", -points, events=(doc.position,)))
+        lines.append(
+            Line(
+                "deduction",
+                f"{doc.get('count', 1)} reminder/criticism document(s)"
+                + (f" ({doc['ref']})" if doc.get("ref") else "")
+                + f": −{dec(points)}",
+                "LCA-DED-1",
+                -points,
+                events=(doc.position,),
+            )
+        )
         part += points
     if part > rules.value("criticism_cap"):
-        lines.append(Line("cap", f"criticism documents −{dec(part)} capped at −{dec(rules.value('criticism_cap'))}",
-                          "LCA-DED-1", part - rules.value("criticism_cap")))
+        lines.append(
+            Line(
+                "cap",
+                f"criticism documents −{dec(part)} capped at −{dec(rules.value('criticism_cap'))}",
+                "LCA-DED-1",
+                part - rules.value("criticism_cap"),
+            )
+        )
         part = rules.value("criticism_cap")
     total += part
     # LCA-DED-2: tiers by the number of ineligible dossiers.
@@ -125,8 +181,15 @@ def deductions(facts: Facts, rules: RuleSet, block: str, unit: str, lines: list[
     dossiers = sum(d.get("count", 1) for d in notices)
     if dossiers:
         points = dossier_tier(rules, dossiers)
-        lines.append(Line("deduction", f"{dossiers} ineligible award dossier(s) in {len(notices)} notice(s): −{dec(points)}",
-                          "LCA-DED-2", -points, events=tuple(d.position for d in notices)))
+        lines.append(
+            Line(
+                "deduction",
+                f"{dossiers} ineligible award dossier(s) in {len(notices)} notice(s): −{dec(points)}",
+                "LCA-DED-2",
+                -points,
+                events=tuple(d.position for d in notices),
+            )
+        )
         total += points
     # LCA-DED-3: not following the block's rules.
     lapses = [d for d in recorded if d["reason"] == "rule_lapse"]
@@ -135,12 +198,28 @@ def deductions(facts: Facts, rules: RuleSet, block: str, unit: str, lines: list[
         count = sum(d.get("count", 1) for d in lapses) if per_event else 1
         points = rules.value("lapse_points") * count
         how = f"−{dec(rules.value('lapse_points'))} per lapse" if per_event else "−1 once per period, however many"
-        lines.append(Line("deduction", f"{len(lapses)} record(s) of not following the block's rules ({how}): −{dec(points)}",
-                          "LCA-DED-3", -points, events=tuple(d.position for d in lapses) + line.events))
+        lines.append(
+            Line(
+                "deduction",
+                f"{len(lapses)} record(s) of not following the block's rules ({how}): −{dec(points)}",
+                "LCA-DED-3",
+                -points,
+                events=tuple(d.position for d in lapses) + line.events,
+            )
+        )
         total += points
     for other in (d for d in recorded if d["reason"] == "other"):
-        lines.append(Line("deduction", "deduction defined by the block's own sheet" + (f" ({other['note']})" if other.get("note") else "")
-                          + f": −{dec(other['points'])}", "LCA-SCORE-1", -other["points"], events=(other.position,)))
+        lines.append(
+            Line(
+                "deduction",
+                "deduction defined by the block's own sheet"
+                + (f" ({other['note']})" if other.get("note") else "")
+                + f": −{dec(other['points'])}",
+                "LCA-SCORE-1",
+                -other["points"],
+                events=(other.position,),
+            )
+        )
         total += other["points"]
     return total
 
@@ -159,8 +238,10 @@ def new_block(facts: Facts, rules: RuleSet, formed: Fact, year: int, result: Blo
     formed_on = formed_date(formed)
     cutoff = date(formed_on.year, int(cutoff_mmdd) // 100, int(cutoff_mmdd) % 100)
     if formed_on.year == year and formed_on > cutoff:
-        text = (f"block formed on {formed_on:%d/%m/%Y} ({source}), after {cutoff:%d/%m}: it ranks and proposes awards "
-                f"from {year + 1}")
+        text = (
+            f"block formed on {formed_on:%d/%m/%Y} ({source}), after {cutoff:%d/%m}: it ranks and proposes awards "
+            f"from {year + 1}"
+        )
         for unit in result.units:
             unit.exclude("LCA-ELIG-2", text, (formed.position,) + setting_line.events)
         result.lines.append(Line("exclusion", text, "LCA-ELIG-2", events=(formed.position,)))
@@ -169,14 +250,22 @@ def new_block(facts: Facts, rules: RuleSet, formed: Fact, year: int, result: Blo
 def unit_deadlines(facts: Facts, rules: RuleSet, unit: str, year: int, formed_on: date, result: UnitResult) -> None:
     """LCA-TIME-1 (registration; not for a block formed after it) and LCA-TIME-3 (year-end report)."""
     for event_type, where, deadline_name, what in (
-            ("emulation.registered", {}, "deadline_registration", "emulation registration"),
-            ("report.submitted", {"kind": "year_end"}, "deadline_reports", "year-end report")):
+        ("emulation.registered", {}, "deadline_registration", "emulation registration"),
+        ("report.submitted", {"kind": "year_end"}, "deadline_reports", "year-end report"),
+    ):
         fact = facts.current(event_type, unit=unit, **where)
         deadline = rules.deadline(deadline_name, year)
         if deadline_name == "deadline_registration" and formed_on >= deadline.date():
             continue  # the block did not exist yet when registrations were due
         if fact is None:
-            result.lines.append(Line("warning", f"no {what} recorded (due before {deadline:%d/%m/%Y})", rules.cite(deadline_name), counted=False))
+            result.lines.append(
+                Line(
+                    "warning",
+                    f"no {what} recorded (due before {deadline:%d/%m/%Y})",
+                    rules.cite(deadline_name),
+                    counted=False,
+                )
+            )
         elif not fact.at < deadline:
             result.lines.append(late_line(rules.cite(deadline_name), what, fact, deadline))
 
@@ -187,14 +276,27 @@ def block_deadlines(facts: Facts, rules: RuleSet, formed: Fact, year: int) -> li
     budget = facts.current("report.submitted", unit=formed["head"], kind="budget_estimate")
     deadline = rules.deadline("deadline_budget", year)
     if budget is None:
-        lines.append(Line("warning", f"no budget estimate from the head {formed['head']} recorded (due before {deadline:%d/%m/%Y})",
-                          "LCA-TIME-2", counted=False))
+        lines.append(
+            Line(
+                "warning",
+                f"no budget estimate from the head {formed['head']} recorded (due before {deadline:%d/%m/%Y})",
+                "LCA-TIME-2",
+                counted=False,
+            )
+        )
     elif not budget.at < deadline:
         lines.append(late_line("LCA-TIME-2", "budget estimate", budget, deadline))
     conference = facts.current("conference.held", block=block, kind="year_end")
     deadline = rules.deadline("deadline_conference", year)
     if conference is None:
-        lines.append(Line("warning", f"no year-end conference recorded (due before {deadline:%d/%m/%Y})", "LCA-TIME-3", counted=False))
+        lines.append(
+            Line(
+                "warning",
+                f"no year-end conference recorded (due before {deadline:%d/%m/%Y})",
+                "LCA-TIME-3",
+                counted=False,
+            )
+        )
         return lines
     if not conference.at < deadline:
         lines.append(late_line("LCA-TIME-3", "year-end conference", conference, deadline))
@@ -202,7 +304,14 @@ def block_deadlines(facts: Facts, rules: RuleSet, formed: Fact, year: int) -> li
     members = set(facts.members(block))
     for dossier in facts.counting("dossier.submitted"):
         if dossier.get("unit") in members and not dossier.at < window_end:
-            lines.append(Line("warning", f"award dossier of {dossier['unit']} on {dossier['at'][:10]}, more than "
-                              f"{rules.value('dossier_window_days')} days after the year-end conference of {conference['at'][:10]}",
-                              "LCA-TIME-4", counted=False, events=(dossier.position, conference.position)))
+            lines.append(
+                Line(
+                    "warning",
+                    f"award dossier of {dossier['unit']} on {dossier['at'][:10]}, more than "
+                    f"{rules.value('dossier_window_days')} days after the year-end conference of {conference['at'][:10]}",
+                    "LCA-TIME-4",
+                    counted=False,
+                    events=(dossier.position, conference.position),
+                )
+            )
     return lines

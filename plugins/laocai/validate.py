@@ -23,8 +23,13 @@ def _sheet(fact: Fact, facts: Facts, rules: RuleSet) -> list[Problem]:
     """LCA-SCORE-1: sections I, II, III sharing exactly 95 points; every criterion in one of them."""
     sections = fact.get("sections")
     if sections is None or set(sections) != set(SECTIONS):
-        return [Problem("sections", "the sheet splits its 95 points among sections I, II and III, e.g. "
-                        '{"I": 50, "II": 25, "III": 20}', "LCA-SCORE-1")]
+        return [
+            Problem(
+                "sections",
+                'the sheet splits its 95 points among sections I, II and III, e.g. {"I": 50, "II": 25, "III": 20}',
+                "LCA-SCORE-1",
+            )
+        ]
     total, expected = sum(sections.values(), Decimal(0)), rules.value("content_points")
     if total != expected:
         return [Problem("sections", f"sections sum to {dec(total)}, not {dec(expected)}", "LCA-SCORE-1")]
@@ -38,7 +43,9 @@ def section_ii_cap(facts: Facts, rules: RuleSet, unit: str, sheet: Fact) -> tupl
     """Section II's cap for this unit, and whether LCA-SCORE-2 lowered it."""
     cap = sheet["sections"]["II"]
     registered = facts.unit(unit)
-    without_both = registered is not None and not registered.get("has_party_org", True) and not registered.get("has_union", True)
+    without_both = (
+        registered is not None and not registered.get("has_party_org", True) and not registered.get("has_union", True)
+    )
     return (cap * rules.value("no_org_section_II_share"), True) if without_both else (cap, False)
 
 
@@ -54,10 +61,23 @@ def _score(fact: Fact, facts: Facts, rules: RuleSet) -> list[Problem]:
     cap, lowered = section_ii_cap(facts, rules, unit, sheet)
     if not lowered:
         return []
-    others = sum((counting_score(facts, unit, c) for c, spec in criteria.items() if spec.get("section") == "II" and c != fact["criterion"]), Decimal(0))
+    others = sum(
+        (
+            counting_score(facts, unit, c)
+            for c, spec in criteria.items()
+            if spec.get("section") == "II" and c != fact["criterion"]
+        ),
+        Decimal(0),
+    )
     if others + fact["points"] > cap:
-        return [Problem("points", f"section II would total {dec(others + fact['points'])}, over {dec(cap)}: the unit has neither "
-                        "a party organisation nor a union, so it scores at most 50% of section II", "LCA-SCORE-2")]
+        return [
+            Problem(
+                "points",
+                f"section II would total {dec(others + fact['points'])}, over {dec(cap)}: the unit has neither "
+                "a party organisation nor a union, so it scores at most 50% of section II",
+                "LCA-SCORE-2",
+            )
+        ]
     return []
 
 
@@ -65,12 +85,24 @@ def _bonus(fact: Fact, facts: Facts, rules: RuleSet) -> list[Problem]:
     """LCA-BONUS-1: at most 1 point per target; the plan registered at the start of the year."""
     per_target = rules.value("bonus_per_target")
     if fact["points"] > per_target:
-        return [Problem("points", f"a bonus of {dec(fact['points'])} is over {dec(per_target)} point per exceeded target", "LCA-BONUS-1")]
+        return [
+            Problem(
+                "points",
+                f"a bonus of {dec(fact['points'])} is over {dec(per_target)} point per exceeded target",
+                "LCA-BONUS-1",
+            )
+        ]
     registered = facts.current("emulation.registered", unit=fact["unit"])
     deadline = rules.deadline("deadline_registration", registered.at.year) if registered else None
     if registered is not None and not registered.at < deadline:
-        return [Problem("target", f"target {fact['target']!r} was registered on {registered['at'][:10]}, not at the start of the year "
-                        f"(before {deadline.strftime('%d/%m')})", "LCA-BONUS-1")]
+        return [
+            Problem(
+                "target",
+                f"target {fact['target']!r} was registered on {registered['at'][:10]}, not at the start of the year "
+                f"(before {deadline.strftime('%d/%m')})",
+                "LCA-BONUS-1",
+            )
+        ]
     return []
 
 

@@ -34,16 +34,30 @@ def thidua_standings(facts, rules):
         units = []
         for unit in facts.members(formed["block"]):
             sheet = facts.sheet(formed["block"])
-            lines = [Line("score", f"criterion {c['id']}", "TL-SCORE-1", counting_score(facts, unit, c["id"])) for c in (sheet["criteria"] if sheet else [])]
-            lines += [Line("bonus", f"bonus {b['target']}", "TL-BONUS-1", b["points"], events=(b.position,)) for b in facts.counting("bonus.awarded", unit=unit)]
-            lines += [Line("deduction", "deduction", "TL-SCORE-1", -d["points"], events=(d.position,))
-                      for d in facts.counting("deduction.recorded", unit=unit) if d["reason"] == "other"]
+            lines = [
+                Line("score", f"criterion {c['id']}", "TL-SCORE-1", counting_score(facts, unit, c["id"]))
+                for c in (sheet["criteria"] if sheet else [])
+            ]
+            lines += [
+                Line("bonus", f"bonus {b['target']}", "TL-BONUS-1", b["points"], events=(b.position,))
+                for b in facts.counting("bonus.awarded", unit=unit)
+            ]
+            lines += [
+                Line("deduction", "deduction", "TL-SCORE-1", -d["points"], events=(d.position,))
+                for d in facts.counting("deduction.recorded", unit=unit)
+                if d["reason"] == "other"
+            ]
             total = sum((line.points for line in lines), Decimal(0))
             result = UnitResult(unit, facts.unit(unit)["name"], total, True, lines=lines)
             for violation in facts.counting("violation.recorded", unit=unit):
                 result.exclude("TL-ELIG-1", "serious violation", (violation.position,))
             units.append(result)
         block = BlockResult(formed["block"], formed["name"], rank(units))
-        assign_awards(block, [Place("co_testland", "TL-SCORE-1")], facts.counting("conference.resolved", block=formed["block"]), "TL-SCORE-1")
+        assign_awards(
+            block,
+            [Place("co_testland", "TL-SCORE-1")],
+            facts.counting("conference.resolved", block=formed["block"]),
+            "TL-SCORE-1",
+        )
         blocks.append(block)
     return Standings(facts.province, facts.period, blocks)
