@@ -30,8 +30,8 @@ def verify_cmd(ctx: Context, checkpoint_file: Path | None, pubkey: Path | None, 
       thidua verify --checkpoint cp-2020-12-20.json --pubkey operator.key.pub
       thidua verify --bundle laichau-2020.zip --pubkey operator.key.pub
     """
-    from thidua import checkpoint
-    from thidua.verify import Breach, verify_chain
+    from thidua.audit import checkpoint
+    from thidua.log.verify import Breach, verify_chain
 
     if bundle is not None:
         if checkpoint_file is not None:
@@ -67,8 +67,8 @@ def _read(path: Path) -> bytes:
 
 
 def _verify_bundle(ctx: Context, path: Path, pubkey: Path | None) -> None:
-    from thidua.bundle import BundleBreach, BundleError, verify_bundle
-    from thidua.checkpoint import CheckpointError
+    from thidua.audit.bundle import BundleBreach, BundleError, verify_bundle
+    from thidua.audit.checkpoint import CheckpointError
 
     try:
         result = verify_bundle(path, ctx.plugins, pubkey)
@@ -96,7 +96,7 @@ def keygen_cmd(keyfile: Path) -> None:
     Example:
       thidua keygen operator.key
     """
-    from thidua.checkpoint import CheckpointError, keygen
+    from thidua.audit.checkpoint import CheckpointError, keygen
 
     try:
         public = keygen(keyfile)
@@ -117,8 +117,8 @@ def checkpoint_cmd(ctx: Context, key: Path) -> None:
     Example:
       thidua checkpoint --key operator.key > cp-2020-12-20.json
     """
-    from thidua import checkpoint
-    from thidua.jsonout import to_json
+    from thidua.audit import checkpoint
+    from thidua.documents.jsonout import to_json
 
     position, head_hash = ctx.store.head()
     try:
@@ -141,9 +141,9 @@ def bundle_cmd(ctx: Context, province: str, period: str, key: Path, out: Path) -
     Example:
       thidua bundle --province laichau --period 2020 --key operator.key laichau-2020.zip
     """
-    from thidua.bundle import write_bundle
-    from thidua.checkpoint import CheckpointError
-    from thidua.decide import PluginFailed
+    from thidua.audit.bundle import write_bundle
+    from thidua.audit.checkpoint import CheckpointError
+    from thidua.decisions.decider import PluginFailed
 
     ctx.ruleset(province, period)
     if out.exists():
@@ -177,9 +177,9 @@ def diff_cmd(ctx: Context, province: str, period: str, start: str, end: str, fmt
     Example:
       thidua diff --province laichau --period 2020 --from 2020-12-10 --to 2020-12-20
     """
+    from thidua.audit.diff import compute
     from thidua.cli import views
-    from thidua.decide import PluginFailed
-    from thidua.diff import compute
+    from thidua.decisions.decider import PluginFailed
 
     before = _decider(ctx, province, period, start, quiet=fmt == "json", replayed=True)
     after = _decider(ctx, province, period, end, quiet=fmt == "json", replayed=True)
@@ -212,7 +212,7 @@ def rules_list_cmd(ctx: Context, province: str, period: str | None, fmt: str) ->
     Example:
       thidua rules list --province laocai --period 2021
     """
-    from thidua import catalogue
+    from thidua.audit import catalogue
     from thidua.cli import views
 
     if period:
@@ -235,7 +235,7 @@ def rules_show_cmd(ctx: Context, rule_id: str, province: str | None, fmt: str) -
     """
     import difflib
 
-    from thidua import catalogue
+    from thidua.audit import catalogue
     from thidua.cli import views
 
     if province:

@@ -40,7 +40,7 @@ def plugin_new_cmd(ctx: Context, key: str, name: str, folder: Path, year: int | 
     """
     import unicodedata
 
-    from thidua.scaffold import ScaffoldError, new_plugin
+    from thidua.kit.scaffold import ScaffoldError, new_plugin
 
     if not folder.is_dir():
         raise BadInput(f"--dir {folder}: no such folder")

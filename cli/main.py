@@ -38,7 +38,7 @@ class Context:
     @property
     def store(self):
         if self._store is None:
-            from thidua.store import Store, StoreError
+            from thidua.log.store import Store, StoreError
 
             try:
                 self._store = Store(self.db)
@@ -123,7 +123,7 @@ def import_cmd(ctx: Context, file: str) -> None:
       cat events.jsonl | thidua import -
     """
     from thidua.cli.progress import Progress
-    from thidua.importer import import_events
+    from thidua.intake.importer import import_events
 
     if file == "-":
         data = sys.stdin.buffer.read()
@@ -173,8 +173,8 @@ def log_cmd(
     """
     from thidua.cli.render import table
     from thidua.clock import fmt_local
-    from thidua.jsonout import jsonl
-    from thidua.report import export_json
+    from thidua.documents.build import export_json
+    from thidua.documents.jsonout import jsonl
 
     rows = []
     for stored in ctx.store.read(start=since):
@@ -242,7 +242,7 @@ def plugins_cmd(ctx: Context, fmt: str) -> None:
       thidua plugins
     """
     from thidua.cli.render import table
-    from thidua.jsonout import to_json
+    from thidua.documents.jsonout import to_json
 
     plugins = ctx.plugins
     entries = []
@@ -282,8 +282,8 @@ def _decider(ctx: Context, province: str, period: str, as_of: str | None, quiet:
     """Ready to decide one province and period as of a moment: from the read models (brought
     up to date first, with a bar on a terminal if that takes long), or by replay."""
     from thidua.cli.progress import Progress
-    from thidua.query import open_decider
-    from thidua.replay import AsOfError, parse_as_of
+    from thidua.readmodels.query import open_decider
+    from thidua.replay.fold import AsOfError, parse_as_of
 
     rules = ctx.ruleset(province, period)
     try:
@@ -299,7 +299,7 @@ def _decider(ctx: Context, province: str, period: str, as_of: str | None, quiet:
 
 def _document(decider, what: str, **subject: str):
     """A decision document; a plugin's failure or the wrong kind of province as one clear line."""
-    from thidua.decide import NotRanking, PluginFailed
+    from thidua.decisions.decider import NotRanking, PluginFailed
 
     try:
         return getattr(decider, f"{what}_json")(**subject)
@@ -402,7 +402,7 @@ def demo_cmd(ctx: Context) -> None:
       thidua --db demo.sqlite demo
     """
     from thidua.cli import views
-    from thidua.importer import import_events
+    from thidua.intake.importer import import_events
 
     for key in sorted(ctx.plugins.provinces):
         province = ctx.plugins.provinces[key]

@@ -1,4 +1,4 @@
-"""Output formats for people: aligned tables and CSV (JSON is `thidua.jsonout`). Decimals print exactly."""
+"""Output formats for people: aligned tables and CSV (JSON is `thidua.documents.jsonout`). Decimals print exactly."""
 
 from __future__ import annotations
 

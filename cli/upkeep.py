@@ -1,4 +1,4 @@
-"""`thidua rebuild`: the read models from scratch (see `thidua.readmodel`).
+"""`thidua rebuild`: the read models from scratch (see `thidua.readmodels.index`).
 
 Queries keep the read models up to date by themselves; rebuilding is for an auditor who wants
 decisions made afresh from the log alone, and after restoring a store from a backup. A plugin
@@ -27,9 +27,9 @@ def rebuild_cmd(ctx: Context, province: str | None, period: str | None) -> None:
       thidua rebuild --province laichau --period 2020
     """
     from thidua.cli.progress import Progress
-    from thidua.decide import PluginFailed
-    from thidua.query import ModelDecider
-    from thidua.readmodel import ReadModels
+    from thidua.decisions.decider import PluginFailed
+    from thidua.readmodels.index import ReadModels
+    from thidua.readmodels.query import ModelDecider
     from thidua.rules import RulesError
 
     store = ctx.store

@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from thidua.cli.render import num, table, to_csv
-from thidua.jsonout import to_json
+from thidua.documents.jsonout import to_json
 
 
 def _title(data: dict[str, Any]) -> str:

@@ -3,7 +3,7 @@ listed under the `thidua` entry-point group (built-in provinces use the same roa
 
 All hooks are called with keyword arguments, on one plugin at a time: a plugin that fails
 never takes the other provinces down. Every decision a plugin returns cites rule ids of its
-own rule set and the log positions of the events behind it (see `thidua.decisions`).
+own rule set and the log positions of the events behind it (see `thidua.api`).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ hookimpl = pluggy.HookimplMarker("thidua")
 
 @hookspec(firstresult=True)
 def thidua_province():
-    """Required. Return the plugin's `thidua.rules.Province`: its key (the `province` value of
+    """Required. Return the plugin's `thidua.api.Province`: its key (the `province` value of
     events), its name, its version and its rule sets, each with the document, the dates it is
     in force and the rules and values it carries. Usually `load_province(files(...)/"rules.toml")`.
     """
@@ -26,18 +26,18 @@ def thidua_province():
 def thidua_validate(fact, facts, rules):
     """Required. Check one incoming event against the province's rules before anything is stored.
 
-    `fact` is the candidate (`thidua.facts.Fact`, live values, a provisional position);
+    `fact` is the candidate (`thidua.api.Fact`, live values, a provisional position);
     `facts` is everything already recorded for its province and period, the earlier lines of
     the same import included; `rules` is the `RuleSet` in force for the period. Core has
     already checked keys, types, the register (unknown unit/person/block) and the sheet.
-    Return a list of `thidua.decisions.Problem` (key, reason, rule id); empty when valid.
+    Return a list of `thidua.api.Problem` (key, reason, rule id); empty when valid.
     Reject, never clip: a score over a cap is an error here, not a smaller number later.
     """
 
 
 @hookspec(firstresult=True)
 def thidua_standings(facts, rules):
-    """Required of a province that ranks blocks (one of this and `thidua_eligibility`). Project one period's facts into `thidua.decisions.Standings`: per block,
+    """Required of a province that ranks blocks (one of this and `thidua_eligibility`). Project one period's facts into `thidua.api.Standings`: per block,
     every member unit with its total, eligibility (and the rule ids that exclude it), rank
     and award proposal, and the `Line`s that explain each number. Superseded and retracted
     events are already resolved in `facts`: use `facts.current()` and `facts.counting()`.
@@ -48,7 +48,7 @@ def thidua_standings(facts, rules):
 @hookspec(firstresult=True)
 def thidua_eligibility(facts, rules):
     """Required of a province that selects candidates by criteria (one of this and
-    `thidua_standings`): return `thidua.decisions.Eligibility`, every unit and person with the
+    `thidua_standings`): return `thidua.api.Eligibility`, every unit and person with the
     levels and objects they qualify for, the rules behind each, the rules that exclude them,
     and `Line`s that show each condition met or missed. A ranking province may add it too;
     without it, `thidua eligibility` reports each ranked unit's award proposal.

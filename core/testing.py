@@ -29,14 +29,14 @@ from typing import Any
 
 import pytest
 
-from thidua import jsonout
-from thidua.decide import Decider, cited
+from thidua.decisions.decider import Decider, cited
+from thidua.documents import jsonout
 from thidua.events import EVENT_TYPES
-from thidua.importer import import_events, parse_lines
-from thidua.query import ModelDecider, open_decider
+from thidua.intake.importer import import_events, parse_lines
+from thidua.log.store import Store
+from thidua.readmodels.query import ModelDecider, open_decider
 from thidua.registry import Plugins, load_plugins
-from thidua.replay import AsOf, replay
-from thidua.store import Store
+from thidua.replay.fold import AsOf, replay
 
 RULE_ID = re.compile(r"[A-Z][A-Z0-9]*-[A-Z]+-[A-Z0-9]+")
 REGISTER = {

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import ev, laichau_year
 
-from thidua import chain
+from thidua.log import chain
 
 
 @pytest.fixture(scope="module")

@@ -17,14 +17,14 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from thidua import query
-from thidua.decide import Decider
-from thidua.importer import import_events
-from thidua.query import ModelDecider, open_decider
-from thidua.readmodel import ReadModels
+from thidua.decisions.decider import Decider
+from thidua.intake.importer import import_events
+from thidua.log.store import Store
+from thidua.readmodels import query
+from thidua.readmodels.index import ReadModels
+from thidua.readmodels.query import ModelDecider, open_decider
 from thidua.registry import load_plugins
-from thidua.replay import AsOf, replay, replay_events
-from thidua.store import Store
+from thidua.replay.fold import AsOf, replay, replay_events
 from thidua.testing import jsonl
 
 PLUGINS = load_plugins()

@@ -3,10 +3,9 @@ the LĐLĐ tỉnh year-end guidance of 2020. Rules DB-*; values in rules.toml.""
 
 from importlib.resources import files
 
-from thidua.hookspecs import hookimpl
+from thidua.api import hookimpl, load_province
 from thidua.plugins.dienbien import standings as _standings
 from thidua.plugins.dienbien import validate as _validate
-from thidua.rules import load_province
 
 __version__ = "0.1.0"
 

@@ -6,12 +6,22 @@ from __future__ import annotations
 import math
 from decimal import Decimal
 
-from thidua.decisions import BlockResult, Line, Place, Standings, UnitResult, assign_awards, rank
-from thidua.facts import Fact, Facts
-from thidua.fields import canonical_decimal as dec
-from thidua.fields import period_years
-from thidua.rules import RuleSet
-from thidua.scoring import late_line, score_sheet
+from thidua.api import (
+    BlockResult,
+    Fact,
+    Facts,
+    Line,
+    Place,
+    RuleSet,
+    Standings,
+    UnitResult,
+    assign_awards,
+    dec,
+    late_line,
+    period_years,
+    rank,
+    score_sheet,
+)
 
 ZERO = Decimal(0)
 

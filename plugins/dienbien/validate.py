@@ -5,9 +5,7 @@ from __future__ import annotations
 import difflib
 import unicodedata
 
-from thidua.decisions import Problem
-from thidua.facts import Fact, Facts
-from thidua.rules import RuleSet
+from thidua.api import Fact, Facts, Problem, RuleSet
 
 
 def title_key(title: str) -> str:

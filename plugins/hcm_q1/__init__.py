@@ -3,10 +3,9 @@ the plan of LĐLĐ quận 1. Rules Q1-*; values in rules.toml."""
 
 from importlib.resources import files
 
-from thidua.hookspecs import hookimpl
+from thidua.api import hookimpl, load_province
 from thidua.plugins.hcm_q1 import eligibility as _eligibility
 from thidua.plugins.hcm_q1 import validate as _validate
-from thidua.rules import load_province
 
 __version__ = "0.1.0"
 

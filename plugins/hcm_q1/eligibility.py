@@ -11,14 +11,20 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from thidua.clock import parse_moment
-from thidua.decisions import Candidate, Eligibility, Level, Line
-from thidua.events import INITIATIVE_SCOPES
-from thidua.facts import Fact, Facts
-from thidua.fields import canonical_decimal as dec
+from thidua.api import (
+    INITIATIVE_SCOPES,
+    Candidate,
+    Eligibility,
+    Fact,
+    Facts,
+    Level,
+    Line,
+    RuleSet,
+    dec,
+    parse_moment,
+    setting,
+)
 from thidua.plugins.hcm_q1.validate import delegate_limit
-from thidua.rules import RuleSet
-from thidua.settings import setting
 
 LEVELS = ("city", "district")
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from thidua.decisions import Problem
-from thidua.facts import Fact, Facts
-from thidua.rules import RuleSet
+from thidua.api import Fact, Facts, Problem, RuleSet
 
 
 def validate(fact: Fact, facts: Facts, rules: RuleSet) -> list[Problem]:

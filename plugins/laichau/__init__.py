@@ -3,10 +3,9 @@ Hướng dẫn 27/HD-LĐLĐ of 06/04/2020. Rules LC-* of RULES.md; values in rul
 
 from importlib.resources import files
 
-from thidua.hookspecs import hookimpl
+from thidua.api import hookimpl, load_province
 from thidua.plugins.laichau import standings as _standings
 from thidua.plugins.laichau import validate as _validate
-from thidua.rules import load_province
 
 __version__ = "0.1.0"
 

@@ -4,15 +4,25 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from thidua.decisions import BlockResult, Line, Place, Standings, UnitResult, assign_awards, rank
-from thidua.events import DISCIPLINE_LEVELS
-from thidua.facts import Fact, Facts
-from thidua.fields import canonical_decimal as dec
-from thidua.fields import period_years
+from thidua.api import (
+    DISCIPLINE_LEVELS,
+    BlockResult,
+    Fact,
+    Facts,
+    Line,
+    Place,
+    RuleSet,
+    Standings,
+    UnitResult,
+    assign_awards,
+    dec,
+    late_line,
+    period_years,
+    rank,
+    score_sheet,
+    setting,
+)
 from thidua.plugins.laichau.validate import SCORERS_CAP
-from thidua.rules import RuleSet
-from thidua.scoring import late_line, score_sheet
-from thidua.settings import setting
 
 ZERO = Decimal(0)
 

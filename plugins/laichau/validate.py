@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from thidua.checks import counting_score
-from thidua.decisions import Problem
-from thidua.facts import Fact, Facts
-from thidua.fields import canonical_decimal as dec
-from thidua.rules import RuleSet
+from thidua.api import Fact, Facts, Problem, RuleSet, counting_score, dec
 
 SCORERS_CAP = {
     "thuong_truc": "cap_thuong_truc",

@@ -3,10 +3,9 @@ guidance of the Department of Home Affairs on QĐ 3666/QĐ-UBND (2021). Rules LC
 
 from importlib.resources import files
 
-from thidua.hookspecs import hookimpl
+from thidua.api import hookimpl, load_province
 from thidua.plugins.laocai import standings as _standings
 from thidua.plugins.laocai import validate as _validate
-from thidua.rules import load_province
 
 __version__ = "0.1.0"
 

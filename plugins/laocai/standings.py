@@ -5,15 +5,25 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
-from thidua.clock import local_midnight
-from thidua.decisions import BlockResult, Line, Place, Standings, UnitResult, assign_awards, rank
-from thidua.facts import Fact, Facts
-from thidua.fields import canonical_decimal as dec
-from thidua.fields import period_years
+from thidua.api import (
+    BlockResult,
+    Fact,
+    Facts,
+    Line,
+    Place,
+    RuleSet,
+    Standings,
+    UnitResult,
+    assign_awards,
+    dec,
+    late_line,
+    local_midnight,
+    period_years,
+    rank,
+    score_sheet,
+    setting,
+)
 from thidua.plugins.laocai.validate import SECTIONS, section_ii_cap
-from thidua.rules import RuleSet
-from thidua.scoring import late_line, score_sheet
-from thidua.settings import setting
 
 ZERO = Decimal(0)
 

@@ -7,10 +7,19 @@ ranked per block; the leader gets `co_testland`. Bonuses over 1 point are refuse
 from decimal import Decimal
 from pathlib import Path
 
-from thidua.checks import counting_score
-from thidua.decisions import BlockResult, Line, Place, Problem, Standings, UnitResult, assign_awards, rank
-from thidua.hookspecs import hookimpl
-from thidua.rules import load_province
+from thidua.api import (
+    BlockResult,
+    Line,
+    Place,
+    Problem,
+    Standings,
+    UnitResult,
+    assign_awards,
+    counting_score,
+    hookimpl,
+    load_province,
+    rank,
+)
 
 PROVINCE = load_province(Path(__file__).with_name("rules.toml"), "0.0.1")
 

@@ -30,13 +30,13 @@ from typing import Any
 import orjson
 from eventsourcing.persistence import OperationalError
 
-from thidua import chain
-from thidua.decisions import BlockResult, Standings
-from thidua.facts import Fact, Facts
-from thidua.jsonout import jsonl
-from thidua.readcodec import pack, unpack
-from thidua.report import block_from_json, exact
-from thidua.store import Store, Stored, decode_row
+from thidua.decisions.results import BlockResult, Standings
+from thidua.documents.build import block_from_json, exact
+from thidua.documents.jsonout import jsonl
+from thidua.log import chain
+from thidua.log.store import Store, Stored, decode_row
+from thidua.readmodels.codec import pack, unpack
+from thidua.replay.facts import Fact, Facts
 
 SCHEMA = 3  # bump when the index, the scopes or the codec change: every read model is rebuilt
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -387,7 +387,7 @@ class ReadModels:
 
 def _document(doc: dict[str, Any]) -> dict[str, Any]:
     """A stored document part (a block, or a period's blocks and notes) with exact numbers again.
-    Stored as printed (`thidua.jsonout`): reading it back is one orjson call, not a walk."""
+    Stored as printed (`thidua.documents.jsonout`): reading it back is one orjson call, not a walk."""
     if "units" in doc:
         return block_from_json(doc)
     for block in doc["blocks"]:

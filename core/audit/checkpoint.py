@@ -19,8 +19,8 @@ from typing import Any
 
 import orjson
 
-from thidua.chain import canonical_bytes
 from thidua.clock import local_iso, now
+from thidua.log.chain import canonical_bytes
 
 KIND = "thidua checkpoint"
 

@@ -12,10 +12,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from thidua.chain import GENESIS
 from thidua.clock import end_of_day, local_iso, parse_day, parse_moment
-from thidua.facts import Fact, Facts
-from thidua.store import Store, Stored
+from thidua.log.chain import GENESIS
+from thidua.log.store import Store, Stored
+from thidua.replay.facts import Fact, Facts
 
 
 class AsOfError(ValueError):

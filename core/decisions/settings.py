@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from thidua.decisions import Line, Problem
-from thidua.facts import Fact, Facts
+from thidua.decisions.results import Line, Problem
 from thidua.fields import canonical_decimal
+from thidua.replay.facts import Fact, Facts
 from thidua.rules import RuleSet
 
 

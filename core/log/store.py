@@ -22,9 +22,9 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, StoredEvent, Transcoding
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
-from thidua import chain
 from thidua.clock import now
 from thidua.events import EVENT_TYPES
+from thidua.log import chain
 
 LEDGER_ID: UUID = uuid5(NAMESPACE_URL, "thidua:ledger")
 PAGE = 1000
@@ -201,7 +201,7 @@ class Store:
 
     @property
     def is_sqlite(self) -> bool:
-        """Read models live beside the log in the same SQLite file (see `thidua.readmodel`)."""
+        """Read models live beside the log in the same SQLite file (see `thidua.readmodels.index`)."""
         return isinstance(self.recorder, SQLiteApplicationRecorder) and self.url != ":memory:"
 
     def _stored(self, notification: Any) -> Stored:

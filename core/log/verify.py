@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from thidua import chain
-from thidua.store import LEDGER_ID, Store
+from thidua.log import chain
+from thidua.log.store import LEDGER_ID, Store
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 passes its own tests and the conformance kit unchanged, and shows every part a real plugin has:
 the entry point, rules as dated data with a citation on every value, the hooks, demo events.
 
-Templates are in `scaffold/*.tmpl` (`string.Template`: `$key`, `$name`, `$prefix`, …).
+Templates are in `templates/*.tmpl` (`string.Template`: `$key`, `$name`, `$prefix`, …).
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def new_plugin(
     if target.exists():
         raise ScaffoldError(f"{target} exists: refusing to overwrite it")
     values = {"key": key, "name": name, "prefix": prefix, "year": str(year), "dist": dist, "module": f"thidua_{key}"}
-    templates = files("thidua") / "scaffold"
+    templates = files("thidua.kit") / "templates"
     for template, path in LAYOUT.items():
         out = target / path.format(**values)
         out.parent.mkdir(parents=True, exist_ok=True)

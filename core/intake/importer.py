@@ -14,16 +14,16 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from thidua import checks
-from thidua.chain import canonical_bytes, record_digest
-from thidua.decisions import Problem
+from thidua.decisions.results import Problem
 from thidua.events import ENVELOPE_REQUIRED, EVENT_TYPES, STORE_KEYS
-from thidua.facts import Fact, Facts, live_record
 from thidua.fields import Invalid
-from thidua.readmodel import ReadModels
+from thidua.intake import checks
+from thidua.log.chain import canonical_bytes, record_digest
+from thidua.log.store import AppendConflict, Store, Stored
+from thidua.readmodels.index import ReadModels
 from thidua.registry import Plugins
+from thidua.replay.facts import Fact, Facts, live_record
 from thidua.rules import RulesError
-from thidua.store import AppendConflict, Store, Stored
 
 MAX_LINE_BYTES = 1 << 20  # 1 MiB: far above any real event, far below a runaway line
 ATTEMPTS = 5

@@ -1,4 +1,4 @@
-"""Decisions as stored read models: exact JSON for `thidua.decisions` objects.
+"""Decisions as stored read models: exact JSON for `thidua.api` objects.
 
 Decimals keep their exact text, tuples stay tuples and every object comes back as the class it
 was, so a decision read back is equal to the one decided (`Line`, `UnitResult`, … are compared
@@ -11,7 +11,7 @@ import dataclasses
 from decimal import Decimal
 from typing import Any
 
-from thidua.decisions import BlockResult, Candidate, Eligibility, Level, Line, Standings, UnitResult
+from thidua.decisions.results import BlockResult, Candidate, Eligibility, Level, Line, Standings, UnitResult
 
 CLASSES = {cls.__name__: cls for cls in (Line, UnitResult, BlockResult, Standings, Level, Candidate, Eligibility)}
 

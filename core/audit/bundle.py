@@ -24,15 +24,16 @@ from typing import Any
 
 import orjson
 
-from thidua import chain, checkpoint
-from thidua.decide import Decider
-from thidua.importer import normalise, parse_lines
-from thidua.jsonout import jsonl, to_json
+from thidua.audit import checkpoint
+from thidua.decisions.decider import Decider
+from thidua.documents.build import export_json
+from thidua.documents.jsonout import jsonl, to_json
+from thidua.intake.importer import normalise, parse_lines
+from thidua.log import chain
+from thidua.log.store import Store, Stored
 from thidua.registry import Plugins
-from thidua.replay import Replay, replay_events
-from thidua.report import export_json
+from thidua.replay.fold import Replay, replay_events
 from thidua.rules import RulesError
-from thidua.store import Store, Stored
 
 KIND = "thidua audit bundle"
 

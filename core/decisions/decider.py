@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from thidua.decisions import Eligibility, Standings, eligibility_from_standings
-from thidua.facts import Facts
+from thidua.decisions.ranking import eligibility_from_standings
+from thidua.decisions.results import Eligibility, Standings
+from thidua.documents.build import eligibility_json, explain_candidate_json, explain_unit_json, header, standings_json
 from thidua.registry import Plugins
-from thidua.replay import AsOf, Replay
-from thidua.report import eligibility_json, explain_candidate_json, explain_unit_json, header, standings_json
+from thidua.replay.facts import Facts
+from thidua.replay.fold import AsOf, Replay
 from thidua.rules import RuleSet
 
 

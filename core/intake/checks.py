@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from thidua.decisions import Problem
+from thidua.decisions.results import Problem
+from thidua.decisions.scoring import counting_score
+from thidua.decisions.settings import check_setting
 from thidua.events import EVENT_TYPES
-from thidua.facts import Fact, Facts
 from thidua.fields import canonical_decimal, period_years
+from thidua.replay.facts import Fact, Facts
 from thidua.rules import RuleSet
-from thidua.settings import check_setting
 
 
 def check(fact: Fact, facts: Facts, rules: RuleSet) -> list[Problem]:
@@ -159,14 +160,6 @@ def _score(fact: Fact, facts: Facts) -> list[Problem]:
                 )
             ]
     return []
-
-
-def counting_score(facts: Facts, unit: str, criterion: str) -> Decimal:
-    """The score that counts for a criterion: the appraised value if any, else the self-score."""
-    fact = facts.current("score.appraised", unit=unit, criterion=criterion) or facts.current(
-        "score.self", unit=unit, criterion=criterion
-    )
-    return fact["points"] if fact else Decimal(0)
 
 
 def _bonus(fact: Fact, facts: Facts) -> list[Problem]:

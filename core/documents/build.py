@@ -6,12 +6,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from thidua.decisions import BlockResult, Eligibility, Line, Standings, UnitResult
+from thidua.decisions.results import BlockResult, Eligibility, Line, Standings, UnitResult
 from thidua.events import EVENT_TYPES
-from thidua.facts import Fact, Facts
-from thidua.replay import AsOf, Replay
+from thidua.log.store import Stored
+from thidua.replay.facts import Fact, Facts
+from thidua.replay.fold import AsOf, Replay
 from thidua.rules import Province, RuleSet
-from thidua.store import Stored
 
 
 def header(province: Province, rules: RuleSet, period: str, as_of: AsOf, run: Replay) -> dict[str, Any]:

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from thidua.decisions import Line
-from thidua.facts import Fact, Facts
+from thidua.decisions.results import Line
 from thidua.fields import canonical_decimal as dec
+from thidua.replay.facts import Fact, Facts
 
 ZERO = Decimal(0)
 
@@ -90,3 +90,11 @@ def late_line(rule: str, what: str, fact: Fact, deadline: datetime) -> Line:
         counted=False,
         events=(fact.position,),
     )
+
+
+def counting_score(facts: Facts, unit: str, criterion: str) -> Decimal:
+    """The score that counts for a criterion: the appraised value if any, else the self-score."""
+    fact = facts.current("score.appraised", unit=unit, criterion=criterion) or facts.current(
+        "score.self", unit=unit, criterion=criterion
+    )
+    return fact["points"] if fact else Decimal(0)

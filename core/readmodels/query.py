@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from thidua.decide import Decider, PluginFailed
-from thidua.decisions import BlockResult, Eligibility, Standings
-from thidua.facts import Facts
-from thidua.readmodel import Progress, ReadModels, fingerprint, fold, split
+from thidua.decisions.decider import Decider, PluginFailed
+from thidua.decisions.results import BlockResult, Eligibility, Standings
+from thidua.documents.build import block_json, explain_unit_json, standings_json
+from thidua.log.store import Store
+from thidua.readmodels.index import Progress, ReadModels, fingerprint, fold, split
 from thidua.registry import Plugins
-from thidua.replay import AsOf, Replay, replay
-from thidua.report import block_json, explain_unit_json, standings_json
+from thidua.replay.facts import Facts
+from thidua.replay.fold import AsOf, Replay, replay
 from thidua.rules import RuleSet
-from thidua.store import Store
 
 REPLAY_SHARE = 4  # more than 1/4 of the blocks moved: one replay of the period beats many small ones
 
@@ -104,7 +104,7 @@ class ModelDecider(Decider):
         return out
 
     def _facts(self, blocks: list[str]) -> Facts:
-        """Only what these blocks' decisions rest on (see `thidua.readmodel.Blocks`)."""
+        """Only what these blocks' decisions rest on (see `thidua.readmodels.index.Blocks`)."""
         keys = set().union(*(self.blocks.keys(block) for block in blocks)) if blocks else set()
         return fold(self.models.events(self.models.positions(self.key, self.period, keys)), self.key, self.period)
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from thidua.decide import Decider
-from thidua.facts import Fact, Facts
-from thidua.report import event_json
+from thidua.decisions.decider import Decider
+from thidua.documents.build import event_json
+from thidua.replay.facts import Fact, Facts
 
 UNIT_FIELDS = ("total", "rank", "eligible", "reasons", "award", "award_status")
 CANDIDATE_FIELDS = ("eligible", "levels", "reasons")
