@@ -185,7 +185,7 @@ def log_cmd(
             or (event_type and stored.type != event_type)
         ):
             continue
-        if subject and subject not in _subjects(r):
+        if subject and subject not in _subjects(stored.type, r):
             continue
         if fmt == "jsonl":
             click.echo(jsonl(export_json(stored)))
@@ -206,11 +206,10 @@ def log_cmd(
         click.echo(table(["pos", "recorded", "hash", "type", "province", "period", "at", "what"], rows, right=[0]))
 
 
-def _subjects(record: dict[str, Any]) -> set[str]:
-    names = {record.get(k) for k in ("unit", "person", "block", "head", "deputy")}
-    for key in ("members", "authors"):
-        names.update(record.get(key) or ())
-    return {n for n in names if n}
+def _subjects(event_type: str, record: dict[str, Any]) -> set[str]:
+    from thidua.events import about
+
+    return about(event_type, record).names()
 
 
 def _summary(record: dict[str, Any]) -> str:

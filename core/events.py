@@ -8,6 +8,7 @@ replay of a stored log. A stored event carries the contract record as normalised
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from eventsourcing.domain import DomainEvent
@@ -56,6 +57,7 @@ class LedgerEvent(DomainEvent):
     EITHER: ClassVar[tuple[str, ...]] = ()  # exactly one of these keys must be given
     SUBJECT: ClassVar[tuple[str, ...] | None] = None  # a later event with the same values supersedes
     REFERS: ClassVar[dict[str, str]] = {}  # key -> "unit" | "person" | "block": must be registered
+    PROVINCE_WIDE: ClassVar[bool] = False  # about the whole province-period (every block sees it)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -254,6 +256,7 @@ class InitiativeRecognized(LedgerEvent):
     """A recognised initiative (sáng kiến) with its authors and benefit."""
 
     TYPE = "initiative.recognized"
+    PROVINCE_WIDE = True  # about persons by list, who may sit in any block
     REQUIRED = {
         "initiative": Ident(),
         "title": Text(1000),
@@ -345,3 +348,47 @@ def subject_key(event_type: str, record: dict[str, Any], position: int) -> tuple
     if cls.SUBJECT is None:
         return (event_type, position)
     return (event_type,) + tuple(record.get(k) for k in cls.SUBJECT)
+
+
+@dataclass(frozen=True)
+class About:
+    """What one event is about: its block, unit and person (its subject), every unit and person it
+    names (a block's members, head and deputy; a person's unit; an initiative's authors), or the
+    whole province-period. A retraction is about its target: callers pass the target's `About`."""
+
+    block: str | None = None
+    unit: str | None = None
+    person: str | None = None
+    units: frozenset[str] = frozenset()
+    persons: frozenset[str] = frozenset()
+    province_wide: bool = False
+
+    def names(self) -> set[str]:
+        """Every block, unit and person named."""
+        return {n for n in (self.block, self.unit, self.person) if n} | self.units | self.persons
+
+
+EVERYWHERE = About(province_wide=True)
+
+
+def about(event_type: str, record: dict[str, Any]) -> About:
+    """What an event is about, read from its class's own declarations (`SUBJECT`, `REFERS`,
+    `PROVINCE_WIDE`): the one answer for the index, `diff`, `log --subject` and `explain`."""
+    cls = EVENT_TYPES[event_type]
+    keys = set(cls.REFERS) | set(cls.SUBJECT or ())
+    own = {
+        name: record.get(name) if name in keys and isinstance(record.get(name), str) else None
+        for name in ("block", "unit", "person")
+    }
+    named: dict[str, set[str]] = {"unit": set(), "person": set()}
+    for key, kind in cls.REFERS.items():
+        if kind in named:
+            value = record.get(key)
+            values = [value] if isinstance(value, str) else list(value or ())  # a list, or {person: share}
+            named[kind].update(v for v in values if isinstance(v, str))
+    if own["unit"]:
+        named["unit"].add(own["unit"])
+    if own["person"]:
+        named["person"].add(own["person"])
+    wide = cls.PROVINCE_WIDE or record.get("block") == "*"
+    return About(own["block"], own["unit"], own["person"], frozenset(named["unit"]), frozenset(named["person"]), wide)

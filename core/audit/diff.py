@@ -13,6 +13,7 @@ from typing import Any
 
 from thidua.decisions.decider import Decider
 from thidua.documents.build import event_json
+from thidua.events import about
 from thidua.replay.facts import Fact, Facts
 
 UNIT_FIELDS = ("total", "rank", "eligible", "reasons", "award", "award_status")
@@ -34,12 +35,10 @@ def _changes(
 
 def _names(fact: Fact, facts: Facts) -> set[str]:
     """The units, persons and blocks an event is about (a retraction: its target's)."""
-    r = fact.record
     if fact.type == "event.retracted":
-        target = facts.resolve(r["target"])
+        target = facts.resolve(fact.record["target"])
         return _names(target, facts) if target is not None else set()
-    names = {r.get(k) for k in ("unit", "person", "block")} | set(r.get("members") or ()) | set(r.get("authors") or ())
-    return {n for n in names if n}
+    return about(fact.type, fact.record).names() - {"*"}
 
 
 def _persons_of(facts: Facts, unit: str) -> set[str]:

@@ -20,28 +20,19 @@ function of its version and fingerprint (two processes writing one write the sam
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-import orjson
 from eventsourcing.persistence import OperationalError
 
-from thidua.decisions.results import BlockResult, Standings
-from thidua.documents.build import block_from_json, exact
-from thidua.documents.jsonout import jsonl
+from thidua.events import about
 from thidua.log import chain
 from thidua.log.store import Store, Stored, decode_row
-from thidua.readmodels.codec import pack, unpack
-from thidua.replay.facts import Fact, Facts
+from thidua.readmodels.parts import CHUNK, SCHEMA, Blocks, DecisionParts
 
-SCHEMA = 3  # bump when the index, the scopes or the codec change: every read model is rebuilt
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-PROVINCE_WIDE = frozenset({"initiative.recognized"})  # about persons by list: every block sees it
-CHUNK = 500  # positions per `IN (…)` query
 WRITE_ATTEMPTS = 20
 Progress = Callable[..., None]  # progress(done_now, still_to_do=None)
 
@@ -61,7 +52,6 @@ DDL = (
        position INTEGER NOT NULL, state BLOB NOT NULL, PRIMARY KEY (province, period))""",
 )
 TABLES = ("thidua_tracking", "thidua_index", "thidua_decisions", "thidua_blocks")
-ABOUT = (("b", "block"), ("u", "unit"), ("p", "person"))
 
 
 def microseconds(moment: datetime) -> int:
@@ -73,16 +63,16 @@ Scope = tuple  # (block, unit, person, links): what an event is about; all None 
 
 
 def scope_of(event_type: str, record: dict[str, Any]) -> Scope:
-    """The block, unit and person an event is about and the units it links (`U1 U2`)."""
-    if event_type in PROVINCE_WIDE or record.get("block") == "*":
+    """The index columns of what an event is about (`thidua.events.about`): block, unit, person
+    and the units it links (`U1 U2`); all empty for a province-wide event."""
+    subject = about(event_type, record)
+    if subject.province_wide:
         return None, None, None, ""
-    about = tuple(record.get(name) if isinstance(record.get(name), str) else None for _, name in ABOUT)
-    links = {record.get("unit"), record.get("head"), record.get("deputy"), *(record.get("members") or ())}
-    return (*about, " ".join(sorted(u for u in links if isinstance(u, str))))
+    return subject.block, subject.unit, subject.person, " ".join(sorted(subject.units))
 
 
-class ReadModels:
-    """The index and the decision parts of one SQLite store."""
+class ReadModels(DecisionParts):
+    """The index of one SQLite store, and (inherited) its decision parts."""
 
     @classmethod
     def of(cls, store: Store) -> ReadModels:
@@ -324,171 +314,3 @@ class ReadModels:
                 c.execute(f"SELECT position FROM thidua_index WHERE eid IN ({','.join('?' * len(chunk))})", chunk)
                 positions += [row[0] for row in c.fetchall()]
         return {stored.record["id"]: stored for stored in self.events(positions)}
-
-    # -- decision parts --------------------------------------------------------------------
-    def parts(self, province: str, period: str, fingerprint: str) -> dict[str, tuple[str, int, Any]]:
-        """The stored parts still decided by this fingerprint: part -> (version, order, document part)."""
-        with self.datastore.transaction(commit=False) as c:
-            c.execute(
-                "SELECT part, version, ord, doc FROM thidua_decisions WHERE province = ? AND period = ? AND fingerprint = ?",
-                (province, period, fingerprint),
-            )
-            return {
-                part: (version, order, doc and _document(orjson.loads(doc)))
-                for part, version, order, doc in c.fetchall()
-            }
-
-    def results(self, province: str, period: str, names: list[str]) -> dict[str, Any]:
-        """The full decided results (with every line) of these parts."""
-        out: dict[str, Any] = {}
-        for start in range(0, len(names), CHUNK):
-            chunk = names[start : start + CHUNK]
-            with self.datastore.transaction(commit=False) as c:
-                c.execute(
-                    f"SELECT part, result FROM thidua_decisions WHERE province = ? AND period = ? AND part IN "
-                    f"({','.join('?' * len(chunk))})",
-                    [province, period, *chunk],
-                )
-                out.update((part, unpack(orjson.loads(result))) for part, result in c.fetchall() if result is not None)
-        return out
-
-    def save(
-        self,
-        province: str,
-        period: str,
-        fingerprint: str,
-        decided: dict[str, tuple[str, int, Any, Any]],
-        gone: Iterable[str] = (),
-    ) -> None:
-        """Store decided parts (part -> (version, order, document part, full result)); drop `gone` ones."""
-        rows = [
-            (
-                province,
-                period,
-                part,
-                fingerprint,
-                version,
-                order,
-                None if doc is None else jsonl(doc).encode(),
-                None if result is None else orjson.dumps(pack(result)),
-            )
-            for part, (version, order, doc, result) in decided.items()
-        ]
-
-        def store(c: Any) -> None:
-            c.executemany(
-                "DELETE FROM thidua_decisions WHERE province = ? AND period = ? AND part = ?",
-                [(province, period, part) for part in gone],
-            )
-            c.executemany("INSERT OR REPLACE INTO thidua_decisions VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
-
-        self._write(store)
-
-
-def _document(doc: dict[str, Any]) -> dict[str, Any]:
-    """A stored document part (a block, or a period's blocks and notes) with exact numbers again.
-    Stored as printed (`thidua.documents.jsonout`): reading it back is one orjson call, not a walk."""
-    if "units" in doc:
-        return block_from_json(doc)
-    for block in doc["blocks"]:
-        block_from_json(block)
-    for line in doc["notes"]:
-        line["points"] = exact(line["points"])
-    return doc
-
-
-def fingerprint(module: Any, province_version: str, rules_json: Any) -> str:
-    """What decided a part: core's schema, the plugin's version and source files, the rule set."""
-    digest = hashlib.sha256(
-        f"{SCHEMA}\x1f{province_version}\x1f".encode() + orjson.dumps(rules_json, option=orjson.OPT_SORT_KEYS)
-    )
-    origin = getattr(module, "__file__", None)
-    if origin:
-        folder = Path(origin).parent
-        files = (
-            sorted(folder.rglob("*.py")) + sorted(folder.rglob("*.toml"))
-            if hasattr(module, "__path__")
-            else [Path(origin)]
-        )
-        for path in files:
-            digest.update(path.name.encode() + b"\x1f" + path.read_bytes())
-    return digest.hexdigest()
-
-
-# -- which events a block's decision rests on -------------------------------------------------
-class Blocks:
-    """The blocks of a province-period and what each block's decision rests on: the block's
-    own events, its linked units' and their persons' events, and province-wide ones.
-
-    Kept from index rows in order; the version of a block is the last position and the count
-    of those events. The log only grows, and every change of which events a block rests on is
-    itself one of them (a member added, a person registered to a unit), so a block whose
-    version did not move has nothing new to decide."""
-
-    def __init__(
-        self,
-        position: int = 0,
-        latest: dict | None = None,
-        units: dict | None = None,
-        persons: dict | None = None,
-        formed: list | None = None,
-    ):
-        self.position = position  # the last index row applied
-        self.latest: dict[str, list[int]] = latest or {}  # key (b:K1, u:U1, p:P1, *) -> [last position, count]
-        self.units: dict[str, set[str]] = {b: set(us) for b, us in (units or {}).items()}  # block -> units linked
-        self.persons: dict[str, set[str]] = {u: set(ps) for u, ps in (persons or {}).items()}  # unit -> persons
-        self.formed: list[str] = formed or []
-
-    def add(self, rows: Iterable[tuple]) -> None:
-        for position, event_type, block, unit, person, links in rows:
-            keys = [f"{prefix}:{value}" for prefix, value in (("b", block), ("u", unit), ("p", person)) if value] or [
-                "*"
-            ]
-            for key in keys:
-                seen = self.latest.setdefault(key, [0, 0])
-                seen[0], seen[1] = position, seen[1] + 1
-            if links and block:
-                self.units.setdefault(block, set()).update(links.split(" "))
-            if links and person:
-                for linked in links.split(" "):
-                    self.persons.setdefault(linked, set()).add(person)
-            if event_type == "block.formed" and block not in self.formed:
-                self.formed.append(block)
-            self.position = position
-
-    def keys(self, block: str) -> set[str]:
-        units = self.units.get(block, set())
-        return (
-            {"*", f"b:{block}"} | {f"u:{u}" for u in units} | {f"p:{p}" for u in units for p in self.persons.get(u, ())}
-        )
-
-    def version(self, block: str) -> str:
-        seen = [self.latest[k] for k in self.keys(block) if k in self.latest]
-        return f"{max((s[0] for s in seen), default=0)}:{sum(s[1] for s in seen)}"
-
-    def to_json(self) -> bytes:
-        return orjson.dumps(
-            {
-                "position": self.position,
-                "latest": self.latest,
-                "formed": self.formed,
-                "units": {b: sorted(us) for b, us in self.units.items()},
-                "persons": {u: sorted(ps) for u, ps in self.persons.items()},
-            }
-        )
-
-    @classmethod
-    def from_json(cls, data: bytes) -> Blocks:
-        return cls(**orjson.loads(data))
-
-
-def fold(events: Iterable[Stored], province: str, period: str) -> Facts:
-    facts = Facts(province, period)
-    for stored in events:
-        facts.add(Fact.from_stored(stored))
-    return facts
-
-
-def split(standings: Standings, facts: Facts) -> dict[str, tuple[int, BlockResult]]:
-    """A standings' blocks by key, each with its order (the position of its `block.formed`)."""
-    return {b.block: (facts.block(b.block).position, b) for b in standings.blocks}

@@ -13,7 +13,8 @@ from thidua.decisions.decider import Decider, PluginFailed
 from thidua.decisions.results import BlockResult, Eligibility, Standings
 from thidua.documents.build import block_json, explain_unit_json, standings_json
 from thidua.log.store import Store
-from thidua.readmodels.index import Progress, ReadModels, fingerprint, fold, split
+from thidua.readmodels.index import Progress, ReadModels
+from thidua.readmodels.parts import fingerprint, split
 from thidua.registry import Plugins
 from thidua.replay.facts import Facts
 from thidua.replay.fold import AsOf, Replay, replay
@@ -40,7 +41,7 @@ def open_decider(
     head = models.catch_up(progress=progress)
     if as_of.position is None and as_of.moment is None and not replayed:
         return ModelDecider(plugins, province, rules, models, period, head)
-    facts = fold(models.period_events(province, period, stop=as_of.position, moment=as_of.moment), province, period)
+    facts = Facts.of(models.period_events(province, period, stop=as_of.position, moment=as_of.moment), province, period)
     return Decider(plugins, province, rules, Replay(facts, *models.last_before(as_of.position, as_of.moment)), as_of)
 
 
@@ -89,7 +90,7 @@ class ModelDecider(Decider):
     def _decide(self, stale: list[str], versions: dict[str, str]) -> dict[str, tuple[str, int, Any, Any]]:
         hook = "thidua_standings" if self.ranks else "thidua_eligibility"
         if self.blocks is None or len(stale) * REPLAY_SHARE > len(versions):
-            facts = fold(self.models.period_events(self.key, self.period), self.key, self.period)
+            facts = Facts.of(self.models.period_events(self.key, self.period), self.key, self.period)
             result = self._call(hook, facts)
             if self.blocks is None:
                 doc = standings_json({}, result) if self.ranks else None  # the document without its header
@@ -106,7 +107,7 @@ class ModelDecider(Decider):
     def _facts(self, blocks: list[str]) -> Facts:
         """Only what these blocks' decisions rest on (see `thidua.readmodels.index.Blocks`)."""
         keys = set().union(*(self.blocks.keys(block) for block in blocks)) if blocks else set()
-        return fold(self.models.events(self.models.positions(self.key, self.period, keys)), self.key, self.period)
+        return Facts.of(self.models.events(self.models.positions(self.key, self.period, keys)), self.key, self.period)
 
     def _split(self, result: Standings, facts: Facts) -> dict[str, tuple[int, Any, BlockResult]]:
         if result.lines:
@@ -148,7 +149,7 @@ class ModelDecider(Decider):
 
     def explain_json(self, unit: str | None = None, person: str | None = None) -> dict[str, Any] | None:
         if self.blocks is None or person or self.selects:
-            facts = fold(self.models.period_events(self.key, self.period), self.key, self.period)
+            facts = Facts.of(self.models.period_events(self.key, self.period), self.key, self.period)
             return Decider(
                 self.plugins, self.key, self.rules, Replay(facts, self.run.position, self.run.head_hash)
             ).explain_json(unit, person)

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from thidua.clock import parse_moment
-from thidua.events import EVENT_TYPES, subject_key
+from thidua.events import EVENT_TYPES, about, subject_key
 from thidua.fields import Field
 from thidua.log.store import Stored
 
@@ -132,6 +132,14 @@ class Facts:
             self._keys_by_type.setdefault(fact.type, []).append(key)
         self._histories[key].append(fact)
         self._refresh(key)
+
+    @classmethod
+    def of(cls, events: Iterable[Stored], province: str, period: str) -> Facts:
+        """The one way stored events (of one province-period, in log order) become facts."""
+        facts = cls(province, period)
+        for stored in events:
+            facts.add(Fact.from_stored(stored))
+        return facts
 
     def add_all(self, facts: Iterable[Fact]) -> Facts:
         for fact in facts:
@@ -254,12 +262,7 @@ class Facts:
         """Every fact that names this unit or person (for `explain`)."""
         out = []
         for fact in self.by_position.values():
-            r = fact.record
-            if (
-                unit
-                and (r.get("unit") == unit or unit in (r.get("members") or ()))
-                or person
-                and (r.get("person") == person or person in (r.get("authors") or ()))
-            ):
+            subject = about(fact.type, fact.record)
+            if (unit and unit in subject.units) or (person and person in subject.persons):
                 out.append(fact)
         return sorted(out, key=lambda f: f.position)
