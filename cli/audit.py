@@ -7,12 +7,13 @@ from pathlib import Path
 
 import click
 
-from thidua.cli.main import BadInput, Context, Integrity, Usage, _decider, cli, pass_ctx
+from thidua.cli import options
+from thidua.cli.context import BadInput, Context, Integrity, Usage, decider_for, pass_ctx
 
 KEY = click.Path(dir_okay=False, path_type=Path)
 
 
-@cli.command("verify")
+@click.command("verify")
 @click.option("--checkpoint", "checkpoint_file", type=KEY, help="A signed checkpoint the log must still extend.")
 @click.option("--pubkey", type=KEY, help="The public key the checkpoint or bundle must be signed with.")
 @click.option("--bundle", type=KEY, help="Verify an audit bundle instead of the store (needs no database).")
@@ -87,7 +88,7 @@ def _verify_bundle(ctx: Context, path: Path, pubkey: Path | None) -> None:
         )
 
 
-@cli.command("keygen")
+@click.command("keygen")
 @click.argument("keyfile", type=KEY)
 def keygen_cmd(keyfile: Path) -> None:
     """Make an Ed25519 key pair for checkpoints: KEYFILE (private, owner-only) and KEYFILE.pub.
@@ -107,7 +108,7 @@ def keygen_cmd(keyfile: Path) -> None:
     click.echo(f"private key: {keyfile} (keep it secret)\npublic key:  {public} (give it to auditors)")
 
 
-@cli.command("checkpoint")
+@click.command("checkpoint")
 @click.option("--key", "key", type=KEY, required=True, help="The private key from `thidua keygen`.")
 @pass_ctx
 def checkpoint_cmd(ctx: Context, key: Path) -> None:
@@ -127,9 +128,9 @@ def checkpoint_cmd(ctx: Context, key: Path) -> None:
         raise BadInput(str(exc)) from None
 
 
-@cli.command("bundle")
-@click.option("--province", required=True)
-@click.option("--period", required=True)
+@click.command("bundle")
+@options.province()
+@options.period()
 @click.option("--key", "key", type=KEY, required=True, help="The private key that signs the bundle's checkpoint.")
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
 @pass_ctx
@@ -162,12 +163,12 @@ def bundle_cmd(ctx: Context, province: str, period: str, key: Path, out: Path) -
     )
 
 
-@cli.command("diff")
-@click.option("--province", required=True)
-@click.option("--period", required=True)
+@click.command("diff")
+@options.province()
+@options.period()
 @click.option("--from", "start", required=True, help="Earlier moment: ISO date/time (local) or @N.")
 @click.option("--to", "end", required=True, help="Later moment: ISO date/time (local) or @N.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@options.output_format("table", "json")
 @pass_ctx
 def diff_cmd(ctx: Context, province: str, period: str, start: str, end: str, fmt: str) -> None:
     """What changed in the standings (or eligibility) between two moments, and the events that
@@ -181,8 +182,8 @@ def diff_cmd(ctx: Context, province: str, period: str, start: str, end: str, fmt
     from thidua.cli import views
     from thidua.decisions.decider import PluginFailed
 
-    before = _decider(ctx, province, period, start, quiet=fmt == "json", replayed=True)
-    after = _decider(ctx, province, period, end, quiet=fmt == "json", replayed=True)
+    before = decider_for(ctx, province, period, start, quiet=fmt == "json", replayed=True)
+    after = decider_for(ctx, province, period, end, quiet=fmt == "json", replayed=True)
     if before.run.position > after.run.position:
         raise Usage(
             f"--from {start} reaches log position {before.run.position}, later than --to {end} "
@@ -195,15 +196,15 @@ def diff_cmd(ctx: Context, province: str, period: str, start: str, end: str, fmt
     click.echo(views.diff(changes, fmt), nl=False)
 
 
-@cli.group("rules")
+@click.group("rules")
 def rules_group() -> None:
     """The rule catalogue: every rule id outputs cite, with its document and sentence."""
 
 
 @rules_group.command("list")
-@click.option("--province", required=True)
+@options.province()
 @click.option("--period", help="Only the rule set in force for this period.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@options.output_format("table", "json")
 @pass_ctx
 def rules_list_cmd(ctx: Context, province: str, period: str | None, fmt: str) -> None:
     """Every rule of a province: id, version, clause and summary.
@@ -223,7 +224,7 @@ def rules_list_cmd(ctx: Context, province: str, period: str | None, fmt: str) ->
 @rules_group.command("show")
 @click.argument("rule_id")
 @click.option("--province", help="Only this province (ids are unique across the built-ins).")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@options.output_format("table", "json")
 @pass_ctx
 def rules_show_cmd(ctx: Context, rule_id: str, province: str | None, fmt: str) -> None:
     """One rule: document, clause, the sentence it rests on, its values and interpretation,

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
-from thidua.cli.main import BadInput, Context, cli, pass_ctx
+from thidua.cli.context import BadInput, Context, pass_ctx
 
 
-@cli.group("plugin")
+@click.group("plugin")
 def plugin_group() -> None:
     """Tools for writing a province plugin (see docs/adding-a-province.md)."""
 

@@ -11,12 +11,13 @@ import time
 
 import click
 
-from thidua.cli.main import Context, Usage, cli, pass_ctx
+from thidua.cli import options
+from thidua.cli.context import Context, Usage, pass_ctx
 
 
-@cli.command("rebuild")
+@click.command("rebuild")
 @click.option("--province", help="Decide only this province's periods again (the index is always rebuilt).")
-@click.option("--period", help="Only this period.")
+@options.period(required=False, help="Only this period.")
 @pass_ctx
 def rebuild_cmd(ctx: Context, province: str | None, period: str | None) -> None:
     """Drop every read model, index the whole log again and decide every province-period.

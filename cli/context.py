@@ -1,0 +1,112 @@
+"""What every command shares: the error kinds with their exit status, the store and plugins of
+one invocation (`Context`), and a decider for one province and period as of a moment.
+
+Exit status: 0 done; 1 bad input (nothing written); 2 wrong usage; 3 integrity failure.
+"""
+
+from __future__ import annotations
+
+import click
+
+
+class BadInput(click.ClickException):
+    exit_code = 1
+
+
+class Integrity(click.ClickException):
+    exit_code = 3
+
+
+class Usage(click.ClickException):
+    exit_code = 2
+
+
+class Context:
+    """What every command shares: the store URL and, once loaded, the store and the plugins."""
+
+    def __init__(self, db: str):
+        self.db = db
+        self._store = None
+        self._plugins = None
+
+    @property
+    def store(self):
+        if self._store is None:
+            from thidua.log.store import Store, StoreError
+
+            try:
+                self._store = Store(self.db)
+            except StoreError as exc:
+                raise Usage(str(exc)) from None
+        return self._store
+
+    @property
+    def plugins(self):
+        if self._plugins is None:
+            from thidua.registry import load_plugins
+
+            self._plugins = load_plugins()
+            for line in self._plugins.refused:
+                click.echo(f"warning: {line}", err=True)
+        return self._plugins
+
+    def province(self, key: str):
+        from thidua.registry import UnknownProvince
+
+        try:
+            return self.plugins.province(key)
+        except UnknownProvince as exc:
+            raise Usage(str(exc)) from None
+
+    def period(self, period: str) -> None:
+        from thidua.fields import Invalid, Period
+
+        try:
+            Period().parse(period)
+        except Invalid as exc:
+            raise Usage(f"--period: {exc}") from None
+
+    def ruleset(self, key: str, period: str):
+        from thidua.rules import RulesError
+
+        self.period(period)
+        try:
+            return self.province(key).ruleset_for(period)
+        except RulesError as exc:
+            raise Usage(str(exc)) from None
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+
+def decider_for(
+    ctx: Context, province: str, period: str, as_of: str | None, quiet: bool = False, replayed: bool = False
+):
+    """Ready to decide one province and period as of a moment: from the read models (brought
+    up to date first, with a bar on a terminal if that takes long), or by replay."""
+    from thidua.cli.progress import Progress
+    from thidua.readmodels.query import open_decider
+    from thidua.replay.fold import AsOfError, parse_as_of
+
+    rules = ctx.ruleset(province, period)
+    try:
+        moment = parse_as_of(as_of)
+    except AsOfError as exc:
+        raise Usage(str(exc)) from None
+    progress = Progress("indexing new events", 0, enabled=not quiet)  # catching up tells it how many
+    try:
+        return open_decider(ctx.store, ctx.plugins, province, period, rules, moment, progress, replayed)
+    finally:
+        progress.close()
+
+
+def document_of(decider, what: str, **subject: str):
+    """A decision document; a plugin's failure or the wrong kind of province as one clear line."""
+    from thidua.decisions.decider import NotRanking, PluginFailed
+
+    try:
+        return getattr(decider, f"{what}_json")(**subject)
+    except NotRanking as exc:
+        raise Usage(str(exc)) from None
+    except PluginFailed as exc:
+        raise click.ClickException(str(exc)) from exc

@@ -1,0 +1,36 @@
+"""The options many commands share, written once (as `sqlite_utils/cli.py` does): the same name,
+help and checks everywhere."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+FORMATS = ("table", "json", "csv")
+
+
+def province(required: bool = True, help: str = "Plugin key, e.g. laichau.") -> Callable[[F], F]:
+    return click.option("--province", required=required, help=help)
+
+
+def period(required: bool = True, help: str = 'A year "2020" or a phase "2015-2019".') -> Callable[[F], F]:
+    return click.option("--period", required=required, help=help)
+
+
+def as_of(func: F) -> F:
+    return click.option(
+        "--as-of",
+        "as_of",
+        help="Moment of knowledge: ISO date/time (local time) or @N (log position N).",
+    )(func)
+
+
+def output_format(*choices: str, default: str = "table") -> Callable[[F], F]:
+    """`--format`, stored as `fmt`; the choices default to table, json and csv."""
+    return click.option(
+        "--format", "fmt", type=click.Choice(list(choices or FORMATS)), default=default, show_default=True
+    )

@@ -1,0 +1,165 @@
+"""Commands that write or list the log: `import`, `log`, `demo`."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from thidua.cli import options
+from thidua.cli.context import BadInput, Context, decider_for, document_of, pass_ctx
+
+
+@click.command("import")
+@click.argument("file", type=click.Path(allow_dash=True, dir_okay=False))
+@pass_ctx
+def import_cmd(ctx: Context, file: str) -> None:
+    """Validate and append events from a JSONL FILE ('-' for stdin): all lines or none.
+
+    Each bad line is reported as `LINE N: key: reason` and nothing is written (exit 1).
+    Re-importing an event with a stored `id` and the same content is skipped.
+
+    \b
+    Example:
+      thidua import events-2020.jsonl
+      cat events.jsonl | thidua import -
+    """
+    from thidua.cli.progress import Progress
+    from thidua.intake.importer import import_events
+
+    if file == "-":
+        data = sys.stdin.buffer.read()
+    else:
+        try:
+            with open(file, "rb") as handle:
+                data = handle.read()
+        except OSError as exc:
+            raise BadInput(f"cannot read {file}: {exc.strerror}") from None
+    progress = Progress("validating", data.count(b"\n") + 1)
+    try:
+        outcome = import_events(ctx.store, data, ctx.plugins, progress)
+    finally:
+        progress.close()
+    if outcome.problems:
+        for problem in outcome.problems:
+            click.echo(str(problem), err=True)
+        raise BadInput(f"{len(outcome.problems)} problem(s); nothing was appended")
+    click.echo(f"appended {len(outcome.appended)}, skipped {outcome.skipped} (already stored)")
+
+
+@click.command("log")
+@options.province(required=False, help="Only this province.")
+@options.period(required=False, help="Only this period.")
+@click.option("--type", "event_type", help="Only this event type, e.g. score.self.")
+@click.option("--subject", help="Only events naming this unit, person or block.")
+@click.option("--since", type=click.IntRange(min=1), default=1, help="From this log position.")
+@options.output_format("table", "jsonl")
+@pass_ctx
+def log_cmd(
+    ctx: Context,
+    province: str | None,
+    period: str | None,
+    event_type: str | None,
+    subject: str | None,
+    since: int,
+    fmt: str,
+) -> None:
+    """The stored events with position, recorded_at and hash.
+
+    `--format jsonl` prints the event format: it imports again unchanged.
+
+    \b
+    Example:
+      thidua log --province laichau --type score.provincial
+      thidua log --format jsonl > backup.jsonl
+    """
+    from thidua.cli.render import table
+    from thidua.clock import fmt_local
+    from thidua.documents.build import export_json
+    from thidua.documents.jsonout import jsonl
+
+    rows = []
+    for stored in ctx.store.read(start=since):
+        r = stored.record
+        if (
+            (province and r["province"] != province)
+            or (period and r["period"] != period)
+            or (event_type and stored.type != event_type)
+        ):
+            continue
+        if subject and subject not in _subjects(stored.type, r):
+            continue
+        if fmt == "jsonl":
+            click.echo(jsonl(export_json(stored)))
+        else:
+            rows.append(
+                (
+                    stored.position,
+                    fmt_local(stored.recorded_at),
+                    stored.hash[:12],
+                    stored.type,
+                    r["province"],
+                    r["period"],
+                    r["at"][:16].replace("T", " "),
+                    _summary(r),
+                )
+            )
+    if fmt == "table":
+        click.echo(table(["pos", "recorded", "hash", "type", "province", "period", "at", "what"], rows, right=[0]))
+
+
+def _subjects(event_type: str, record: dict[str, Any]) -> set[str]:
+    from thidua.events import about
+
+    return about(event_type, record).names()
+
+
+def _summary(record: dict[str, Any]) -> str:
+    skip = {"province", "period", "at", "id", "actor", "ref", "note"}
+    parts = []
+    for key, value in record.items():
+        if key in skip:
+            continue
+        text = (
+            value
+            if isinstance(value, str)
+            else ",".join(value)
+            if isinstance(value, list) and all(isinstance(v, str) for v in value)
+            else "…"
+        )
+        parts.append(f"{key}={text}")
+    summary = " ".join(parts)
+    return summary if len(summary) <= 70 else summary[:69] + "…"
+
+
+@click.command("demo")
+@pass_ctx
+def demo_cmd(ctx: Context) -> None:
+    """Import the bundled demo events of every installed province and print their standings.
+
+    Safe to run again: demo events carry ids, so a second run appends nothing.
+
+    \b
+    Example:
+      thidua --db demo.sqlite demo
+    """
+    from thidua.cli import views
+    from thidua.intake.importer import import_events
+
+    for key in sorted(ctx.plugins.provinces):
+        province = ctx.plugins.provinces[key]
+        for demo in province.demo:
+            outcome = import_events(ctx.store, demo.read_bytes(), ctx.plugins)
+            if outcome.problems:
+                for problem in outcome.problems:
+                    click.echo(f"{demo.name}: {problem}", err=True)
+                raise BadInput(f"the demo data of {key} is invalid; nothing was appended")
+            click.echo(f"{key}: {demo.name}: appended {len(outcome.appended)}, skipped {outcome.skipped}")
+        for period in province.demo_periods:
+            decider = decider_for(ctx, key, period, None)
+            click.echo()
+            if decider.ranks:
+                click.echo(views.standings(document_of(decider, "standings"), "table"), nl=False)
+            else:
+                click.echo(views.eligibility(document_of(decider, "eligibility"), "table"), nl=False)
