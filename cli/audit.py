@@ -203,7 +203,7 @@ def rules_group() -> None:
 
 @rules_group.command("list")
 @options.province()
-@click.option("--period", help="Only the rule set in force for this period.")
+@options.period(required=False, help="Only the rule set in force for this period.")
 @options.output_format("table", "json")
 @pass_ctx
 def rules_list_cmd(ctx: Context, province: str, period: str | None, fmt: str) -> None:
@@ -223,7 +223,7 @@ def rules_list_cmd(ctx: Context, province: str, period: str | None, fmt: str) ->
 
 @rules_group.command("show")
 @click.argument("rule_id")
-@click.option("--province", help="Only this province (ids are unique across the built-ins).")
+@options.province(required=False, help="Only this province (ids are unique across the built-ins).")
 @options.output_format("table", "json")
 @pass_ctx
 def rules_show_cmd(ctx: Context, rule_id: str, province: str | None, fmt: str) -> None:

@@ -16,7 +16,7 @@ from thidua.cli.context import Context, Usage, pass_ctx
 
 
 @click.command("rebuild")
-@click.option("--province", help="Decide only this province's periods again (the index is always rebuilt).")
+@options.province(required=False, help="Decide only this province's periods again (the index is always rebuilt).")
 @options.period(required=False, help="Only this period.")
 @pass_ctx
 def rebuild_cmd(ctx: Context, province: str | None, period: str | None) -> None:

@@ -97,6 +97,11 @@ class Province:
     rulesets: tuple[RuleSet, ...]
     demo: tuple[Traversable, ...] = ()
     demo_periods: tuple[str, ...] = ()
+    # True when each block's result rests only on the block's own events, its units' and their
+    # persons', and province-wide ones (block "*", initiatives); blocks come in `facts.blocks()`
+    # order and `Standings.lines` stays empty. Core then keeps each block's decision and decides
+    # again only the blocks new events touch; the conformance kit checks the claim.
+    blocks_independent: bool = False
 
     def ruleset_for(self, period: str) -> RuleSet:
         """The version in force on the last day of the period; an error if there is none."""
@@ -121,7 +126,11 @@ def _decimalise(value: Any) -> Any:
 
 
 def load_province(
-    source: Traversable, version: str, demo: tuple[Traversable, ...] = (), demo_periods: tuple[str, ...] = ()
+    source: Traversable,
+    version: str,
+    demo: tuple[Traversable, ...] = (),
+    demo_periods: tuple[str, ...] = (),
+    blocks_independent: bool = False,
 ) -> Province:
     """Read a plugin's rules.toml (numbers as exact decimals)."""
     try:
@@ -163,4 +172,4 @@ def load_province(
             )
     except (KeyError, TypeError, tomllib.TOMLDecodeError) as exc:
         raise RulesError(f"{source}: malformed rule-set file ({type(exc).__name__}: {exc})") from None
-    return Province(key, data["name"], version, tuple(rulesets), demo, demo_periods)
+    return Province(key, data["name"], version, tuple(rulesets), demo, demo_periods, blocks_independent)

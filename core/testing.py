@@ -207,7 +207,7 @@ class ProvinceConformance:
 
     def test_read_models_decide_as_a_full_replay(self, kit: Kit, tmp_path_factory) -> None:
         """Imported in slices into a SQLite store, after every slice the kept decisions (and
-        `thidua_blocks_independent`, if claimed) must give the documents of a full replay."""
+        `Province.blocks_independent`, if claimed) must give the documents of a full replay."""
         store = Store(str(tmp_path_factory.mktemp("models") / "kit.sqlite"))
         step = max(1, len(kit.demo) // 12)
         try:

@@ -54,8 +54,9 @@ class Decider:
     def eligibility(self) -> Eligibility:
         """The plugin's own eligibility, or, for a ranking province, its award proposals."""
         if self._eligibility is None:
-            result = self._call("thidua_eligibility") if self.selects else None
-            self._eligibility = result if result is not None else eligibility_from_standings(self.standings())
+            self._eligibility = (
+                self._call("thidua_eligibility") if self.selects else eligibility_from_standings(self.standings())
+            )
         return self._eligibility
 
     def _call(self, hook: str, facts: Facts | None = None) -> Any:
@@ -65,7 +66,13 @@ class Decider:
             )
         except Exception as exc:
             raise PluginFailed(f"the {self.key} plugin failed: {type(exc).__name__}: {exc}") from exc
-        unknown = sorted(cited(result) - set(self.rules.rules)) if result is not None else []
+        expected = Standings if hook == "thidua_standings" else Eligibility
+        if not isinstance(result, expected):
+            raise PluginFailed(
+                f"the {self.key} plugin's {hook} returned {type(result).__name__}, not {expected.__name__}"
+                + (": a decision hook may not answer None" if result is None else "")
+            )
+        unknown = sorted(cited(result) - set(self.rules.rules))
         if unknown:
             raise PluginFailed(
                 f"the {self.key} plugin cited rule id(s) not in rule set {self.rules.version}: "

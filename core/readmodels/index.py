@@ -8,7 +8,7 @@ position (`thidua_tracking`: position and the hash there, so a replaced log is n
   *links* (a block's members and head, a person's unit). A query reads only its own
   province-period's rows; `--as-of` is a range; import finds ids without reading the log.
 - the **decisions**, per province and period and per *part*: one block for a plugin whose
-  blocks are independent (`thidua_blocks_independent`), else the whole period. Each part keeps
+  blocks are independent (`Province.blocks_independent`), else the whole period. Each part keeps
   the version of the events it was decided from and the fingerprint of what decided it (core
   schema, plugin version and source, rule set); a part whose version or fingerprint moved is
   decided again, the others are read back. So a new event costs one block, not a replay.

@@ -46,10 +46,13 @@ def open_decider(
 
 
 def blocks_independent(plugins: Plugins, province: str) -> bool:
-    return (
-        plugins.implements(province, "thidua_standings")
-        and plugins.implements(province, "thidua_blocks_independent")
-        and plugins.call(province, "thidua_blocks_independent") is True
+    if not plugins.implements(province, "thidua_standings"):
+        return False
+    if plugins.province(province).blocks_independent:
+        return True
+    # the deprecated hook, for plugins written before the flag moved onto the Province
+    return plugins.implements(province, "thidua_blocks_independent") and (
+        plugins.call(province, "thidua_blocks_independent") is True
     )
 
 
@@ -112,7 +115,7 @@ class ModelDecider(Decider):
     def _split(self, result: Standings, facts: Facts) -> dict[str, tuple[int, Any, BlockResult]]:
         if result.lines:
             raise PluginFailed(
-                f"the {self.key} plugin says its blocks are independent (thidua_blocks_independent) "
+                f"the {self.key} plugin says its blocks are independent (Province.blocks_independent) "
                 "but decided province-wide lines: they would be lost per block"
             )
         return {block: (order, block_json(found), found) for block, (order, found) in split(result, facts).items()}
