@@ -6,7 +6,13 @@ Exit status: 0 done; 1 bad input (nothing written); 2 wrong usage; 3 integrity f
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
+
+if TYPE_CHECKING:
+    from thidua.log.store import Store
+    from thidua.registry import Plugins
 
 
 class BadInput(click.ClickException):
@@ -26,11 +32,11 @@ class Context:
 
     def __init__(self, db: str):
         self.db = db
-        self._store = None
-        self._plugins = None
+        self._store: Store | None = None
+        self._plugins: Plugins | None = None
 
     @property
-    def store(self):
+    def store(self) -> Store:
         if self._store is None:
             from thidua.log.store import Store, StoreError
 
@@ -41,7 +47,7 @@ class Context:
         return self._store
 
     @property
-    def plugins(self):
+    def plugins(self) -> Plugins:
         if self._plugins is None:
             from thidua.registry import load_plugins
 
@@ -100,7 +106,7 @@ def decider_for(
         progress.close()
 
 
-def document_of(decider, what: str, **subject: str):
+def document_of(decider, what: str, **subject: str | None):
     """A decision document; a plugin's failure or the wrong kind of province as one clear line."""
     from thidua.decisions.decider import NotRanking, PluginFailed
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from thidua.cli import options
@@ -105,7 +107,7 @@ def plugins_cmd(ctx: Context, fmt: str) -> None:
     from thidua.documents.jsonout import to_json
 
     plugins = ctx.plugins
-    entries = []
+    entries: list[dict[str, Any]] = []
     for key in sorted(plugins.provinces):
         p = plugins.provinces[key]
         entries.append(

@@ -29,7 +29,7 @@ def standings(data: dict[str, Any], fmt: str) -> str:
     if fmt == "json":
         return to_json(data) + "\n"
     if fmt == "csv":
-        rows = [
+        rows: list[tuple[Any, ...]] = [
             (
                 b["block"],
                 u["rank"],
@@ -167,7 +167,7 @@ def eligibility(data: dict[str, Any], fmt: str) -> str:
     if fmt == "json":
         return to_json(data) + "\n"
     if fmt == "csv":
-        rows = []
+        rows: list[tuple[Any, ...]] = []
         for c in data["candidates"]:
             for lv in c["levels"] or [None]:
                 rows.append(

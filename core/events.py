@@ -52,6 +52,7 @@ class LedgerEvent(DomainEvent):
     hash: str
 
     TYPE: ClassVar[str] = ""
+    TOPIC: ClassVar[str] = ""  # set for every subclass: `thidua:<type>`, pinned
     REQUIRED: ClassVar[dict[str, Field]] = {}
     OPTIONAL: ClassVar[dict[str, Field]] = {}
     EITHER: ClassVar[tuple[str, ...]] = ()  # exactly one of these keys must be given

@@ -106,7 +106,7 @@ def adopt(plugins: Plugins, name: str, module: ModuleType | Any, distribution: s
             )
         elif province is not None and (unknown := uncatalogued_rules(module, province)):
             faults.append(f"cites rule id(s) that none of its rule sets has: {', '.join(unknown)}")
-    if faults:
+    if faults or province is None:
         manager.unregister(module)
         plugins.refused.append(f"plugin {name!r}: refused: " + "; ".join(faults))
         return

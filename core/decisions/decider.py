@@ -91,9 +91,13 @@ class Decider:
         """One subject's explanation, or None if it is not a unit of a block / a candidate."""
         if self.selects or person:
             kind, subject = ("person", person) if person else ("unit", unit)
+            if subject is None:
+                return None
             return explain_candidate_json(
                 self.head, self.eligibility(), self.run.facts, subject, kind, self.province, self.rules
             )
+        if unit is None:
+            return None
         return explain_unit_json(self.head, self.standings(), self.run.facts, unit, self.province, self.rules)
 
     def subjects(self) -> list[tuple[str, str]]:
@@ -109,7 +113,9 @@ class Decider:
             out["standings.json"] = self.standings_json()
         out["eligibility.json"] = self.eligibility_json()
         for kind, subject in self.subjects():
-            out[f"explain/{kind}-{subject}.json"] = self.explain_json(**{kind: subject})
+            explained = self.explain_json(**{kind: subject})
+            assert explained is not None, f"{kind} {subject} is listed but cannot be explained"
+            out[f"explain/{kind}-{subject}.json"] = explained
         return out
 
 

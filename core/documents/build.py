@@ -3,6 +3,7 @@ that produced them. Tables and CSV are rendered from these same dictionaries."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -102,12 +103,12 @@ def event_json(fact: Fact) -> dict[str, Any]:
     }
 
 
-def rules_cited(lines: list[Line], rules: RuleSet, extra: list[str] = ()) -> list[dict[str, Any]]:
-    ids = []
+def rules_cited(lines: list[Line], rules: RuleSet, extra: Sequence[str] = ()) -> list[dict[str, Any]]:
+    ids: list[str] = []
     for rule_id in [line.rule for line in lines] + list(extra):
         if rule_id and rule_id not in ids:
             ids.append(rule_id)
-    out = []
+    out: list[dict[str, Any]] = []
     for rule_id in ids:
         rule = rules.rules.get(rule_id)
         if rule is None:

@@ -17,7 +17,7 @@ from thidua.fields import wire_number
 def _default(obj: Any) -> Any:
     if isinstance(obj, Decimal):
         return wire_number(obj)
-    if dataclasses.is_dataclass(obj):
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         return dataclasses.asdict(obj)
     raise TypeError(f"cannot serialise {type(obj).__name__}")
 

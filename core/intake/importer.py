@@ -198,7 +198,7 @@ def import_events(
         if outcome.problems or not outcome.appended:
             return outcome
         try:
-            outcome.appended = store.append([(c.type, c.record) for c in outcome.appended], head)  # type: ignore[misc]
+            outcome.appended = store.append([(c.type, c.record) for c in outcome.appended], head)
         except AppendConflict:
             continue  # another writer appended first: validate again against the new head
         if store.is_sqlite:

@@ -188,4 +188,5 @@ class Blocks:
 
 def split(standings: Standings, facts: Facts) -> dict[str, tuple[int, BlockResult]]:
     """A standings' blocks by key, each with its order (the position of its `block.formed`)."""
-    return {b.block: (facts.block(b.block).position, b) for b in standings.blocks}
+    formed = {f["block"]: f.position for f in facts.blocks()}
+    return {b.block: (formed[b.block], b) for b in standings.blocks}

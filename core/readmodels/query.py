@@ -109,6 +109,7 @@ class ModelDecider(Decider):
 
     def _facts(self, blocks: list[str]) -> Facts:
         """Only what these blocks' decisions rest on (see `thidua.readmodels.index.Blocks`)."""
+        assert self.blocks is not None, "only a province with independent blocks decides block by block"
         keys = set().union(*(self.blocks.keys(block) for block in blocks)) if blocks else set()
         return Facts.of(self.models.events(self.models.positions(self.key, self.period, keys)), self.key, self.period)
 
@@ -156,6 +157,8 @@ class ModelDecider(Decider):
             return Decider(
                 self.plugins, self.key, self.rules, Replay(facts, self.run.position, self.run.head_hash)
             ).explain_json(unit, person)
+        if unit is None:
+            return None
         # Only the blocks whose events link the unit: its decision and every event naming it are there.
         facts = self._facts([block for block in self.blocks.formed if unit in self.blocks.units.get(block, ())])
         return explain_unit_json(
