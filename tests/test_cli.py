@@ -5,14 +5,35 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import click
 import pytest
 
-COMMANDS = ["import", "log", "verify", "plugins", "standings", "eligibility", "explain", "demo"]
+from thidua.cli.main import cli
 
 
-@pytest.mark.parametrize("command", COMMANDS)
+def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """Every runnable command of the group, sub-groups' commands included, as typed."""
+    found: list[tuple[str, ...]] = []
+    for name, command in sorted(group.commands.items()):
+        if isinstance(command, click.Group):
+            found += _commands(command, (*prefix, name))
+        else:
+            found.append((*prefix, name))
+    return found
+
+
+COMMANDS = _commands(cli)
+
+
+def test_the_command_list_is_the_contracts_and_more():
+    # CONTRACT.md §2 and §3 name these; the list above comes from the group, never by hand.
+    names = {" ".join(c) for c in COMMANDS}
+    assert {"import", "standings", "eligibility", "explain", "diff", "log", "verify", "plugins"} <= names
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
 def test_every_command_has_help_with_an_example(thidua, command):
-    result = thidua(command, "--help")
+    result = thidua(*command, "--help")
     assert result.code == 0
     assert "Example:" in result.out and "thidua " in result.out
 

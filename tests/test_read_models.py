@@ -17,6 +17,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from thidua.api import DISCIPLINE_LEVELS
 from thidua.decisions.decider import Decider
 from thidua.intake.importer import import_events
 from thidua.log.store import Store
@@ -94,9 +95,8 @@ actions = st.one_of(
         unit,
         st.booleans(),
     ),
-    st.builds(
-        lambda p, lv: ev("discipline.recorded", person=p, level=lv), person, st.sampled_from(["reprimand", "warning"])
-    ),
+    # The contract's own levels: a key leader's canh_cao or above excludes the unit (LC-ELIG-1).
+    st.builds(lambda p, lv: ev("discipline.recorded", person=p, level=lv), person, st.sampled_from(DISCIPLINE_LEVELS)),
     st.builds(lambda b, u: ev("block.member_added", block=b, unit=u), block, unit),
     st.builds(lambda b, u: ev("block.member_removed", block=b, unit=u), block, unit),
     st.builds(
@@ -160,6 +160,29 @@ def check_steps(steps: list) -> None:
             first_n = replay_events(itertools.islice(store.read(), n), KEY, YEAR, as_of)
             assert pinned == Decider(PLUGINS, KEY, RULES, first_n, as_of).standings_json(), f"--as-of @{n}"
         store.close()
+
+
+def test_the_property_catches_a_block_that_forgets_its_persons(monkeypatch):
+    """A mutation of the read models: a block's keys without its units' persons. A key leader's
+    discipline then re-decides nothing, so the kept standings keep an excluded unit: the property
+    must fail (it is not a test that cannot fail)."""
+    from thidua.readmodels.parts import Blocks
+
+    def forgetful(self, block):
+        return {"*", f"b:{block}"} | {f"u:{u}" for u in self.units.get(block, set())}
+
+    steps = [
+        ev("person.registered", person="P0", name="Người P0", unit="U0", key_leader=True),
+        ev("discipline.recorded", person="P0", level="canh_cao"),
+    ]
+    check_steps(steps)  # the real read models hold
+    monkeypatch.setattr(Blocks, "keys", forgetful)
+    try:
+        check_steps(steps)
+    except AssertionError as failure:
+        assert "discipline.recorded" in str(failure)
+    else:
+        raise AssertionError("the property did not notice a block deciding without its persons' events")
 
 
 def test_several_writers_at_once_leave_read_models_equal_to_a_full_replay(tmp_path):
