@@ -6,6 +6,8 @@ Exit status: 0 done; 1 bad input (nothing written); 2 wrong usage; 3 integrity f
 
 from __future__ import annotations
 
+import contextlib
+import os
 from typing import TYPE_CHECKING
 
 import click
@@ -27,24 +29,65 @@ class Usage(click.ClickException):
     exit_code = 2
 
 
+class Interrupted(click.ClickException):
+    """Ctrl-C or SIGTERM, and nothing was written: 130, as a shell reports an interrupted command."""
+
+    exit_code = 130
+
+
 class Context:
     """What every command shares: the store URL and, once loaded, the store and the plugins."""
 
     def __init__(self, db: str):
         self.db = db
+        self.created: str | None = None  # the store file this command created, if any
         self._store: Store | None = None
         self._plugins: Plugins | None = None
 
     @property
     def store(self) -> Store:
-        if self._store is None:
-            from thidua.log.store import Store, StoreError
+        """The store, which must exist: a read command never creates an empty store at a
+        mistyped path (it would answer "ok: 0 events" about nothing)."""
+        return self._open(create=False)
 
+    @property
+    def new_or_existing_store(self) -> Store:
+        """The store for a command that writes events (`import`, `demo`): created if missing,
+        its file readable by its owner only (it holds persons' discipline records)."""
+        return self._open(create=True)
+
+    def _open(self, create: bool) -> Store:
+        if self._store is None:
+            from thidua.log.store import Store, StoreError, sqlite_path
+
+            path = sqlite_path(self.db)
+            folder = os.path.dirname(os.path.abspath(path)) if path else ""
+            if path is not None and not os.path.isdir(folder):
+                raise Usage(f"--db {self.db!r}: folder {folder} does not exist")
+            if path is not None and os.path.islink(path) and not os.path.exists(path):
+                raise Usage(f"--db {self.db!r} is a symbolic link to nothing: refusing to create a store through it")
+            if path is not None and not os.path.exists(path):
+                if not create:
+                    raise Usage(f"no store at {path}; `thidua import` creates one (or give --db / THIDUA_DB)")
+                if _create_private(path):
+                    self.created = path
             try:
                 self._store = Store(self.db)
             except StoreError as exc:
                 raise Usage(str(exc)) from None
         return self._store
+
+    def discard_if_new(self) -> None:
+        """A store this command created and wrote nothing to is removed again: bad input leaves no
+        surprise file behind."""
+        if self.created is None or self._store is None or self._store.head()[0] != 0:
+            return
+        self._store.close()
+        self._store = None
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(self.created + suffix)
+        self.created = None
 
     @property
     def plugins(self) -> Plugins:
@@ -83,6 +126,19 @@ class Context:
 
 
 pass_ctx = click.make_pass_decorator(Context)
+
+
+def _create_private(path: str) -> bool:
+    """An empty SQLite file with mode 0600, never through a symbolic link; SQLite gives its
+    journal and WAL files the same mode as the database."""
+    try:
+        descriptor = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    except FileExistsError:
+        return False  # another process created it first
+    except OSError as exc:
+        raise Usage(f"cannot create the store {path}: {exc.strerror}") from None
+    os.close(descriptor)
+    return True
 
 
 def decider_for(

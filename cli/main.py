@@ -7,10 +7,13 @@ commands, so that `thidua --help` stays fast.
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from thidua.cli import audit, kit, queries, records, upkeep
 from thidua.cli.context import Context
+from thidua.log.signals import terminate_as_interrupt
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -58,7 +61,21 @@ for command in COMMANDS:
 
 
 def main() -> None:
-    cli(prog_name="thidua")
+    """The console script. Ctrl-C and SIGTERM end any command with exit 130 and one line, never
+    click's "Aborted!" with exit 1 (which is the bad-input status); an import that was interrupted
+    says itself whether its events were stored."""
+    terminate_as_interrupt()
+    try:
+        code = cli.main(prog_name="thidua", standalone_mode=False)
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        # An append is one transaction and an interrupt is held while it commits: whatever was
+        # appended was reported above ("appended N"); nothing else was.
+        click.echo("interrupted: nothing was appended", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

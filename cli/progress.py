@@ -19,7 +19,8 @@ class Progress:
 
     def __init__(self, label: str, total: int, enabled: bool = True):
         self.label, self.total, self.done = label, total, 0
-        self.enabled = enabled and sys.stderr.isatty()
+        # Only for a person watching: both streams on a terminal (a pipe or a file gets no bar).
+        self.enabled = enabled and sys.stderr.isatty() and sys.stdout.isatty()
         self.started = time.monotonic()
         self.bar: Any = None
 
@@ -38,7 +39,10 @@ class Progress:
         if self.bar is not None:
             self.bar.update(count)
 
-    def close(self) -> None:
+    def close(self, finished: bool = False) -> None:
+        """End the bar; `finished` fills it (the last items may not have been counted one by one)."""
+        if self.bar is not None and finished and self.bar.pos < self.bar.length:
+            self.bar.update(self.bar.length - self.bar.pos)
         if self.bar is not None:
             self.bar.__exit__(None, None, None)
             self.bar = None

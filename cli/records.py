@@ -8,7 +8,9 @@ from typing import Any
 import click
 
 from thidua.cli import options
-from thidua.cli.context import BadInput, Context, decider_for, document_of, pass_ctx
+from thidua.cli.context import BadInput, Context, Interrupted, decider_for, document_of, pass_ctx
+from thidua.fields import printable
+from thidua.log.signals import ignore_interrupts
 
 
 @click.command("import")
@@ -28,24 +30,42 @@ def import_cmd(ctx: Context, file: str) -> None:
     from thidua.cli.progress import Progress
     from thidua.intake.importer import import_events
 
-    if file == "-":
-        data = sys.stdin.buffer.read()
-    else:
-        try:
-            with open(file, "rb") as handle:
-                data = handle.read()
-        except OSError as exc:
-            raise BadInput(f"cannot read {file}: {exc.strerror}") from None
-    progress = Progress("validating", data.count(b"\n") + 1)
+    progress = Progress("validating", 0)
+    store = None
     try:
-        outcome = import_events(ctx.store, data, ctx.plugins, progress)
-    finally:
+        data = _read_input(file)
+        progress(0, data.count(b"\n") + (not data.endswith(b"\n")))
+        store = ctx.new_or_existing_store
+        store.after_commit = ignore_interrupts  # committed: finish and say so, whatever arrives now
+        outcome = import_events(store, data, ctx.plugins, progress)
+    except KeyboardInterrupt:
+        # Ctrl-C or SIGTERM: the append is one transaction, so either all of it or none is stored.
         progress.close()
+        if store is not None and store.last_appended:
+            first, last = store.last_appended[0].position, store.last_appended[-1].position
+            click.echo(
+                f"appended {len(store.last_appended)} (positions {first}–{last}); interrupted after they were stored"
+            )
+            return
+        ctx.discard_if_new()
+        raise Interrupted("interrupted: nothing was appended") from None
+    progress.close(finished=not outcome.problems)
     if outcome.problems:
         for problem in outcome.problems:
-            click.echo(str(problem), err=True)
+            click.echo(printable(str(problem)), err=True)
+        ctx.discard_if_new()
         raise BadInput(f"{len(outcome.problems)} problem(s); nothing was appended")
     click.echo(f"appended {len(outcome.appended)}, skipped {outcome.skipped} (already stored)")
+
+
+def _read_input(file: str) -> bytes:
+    if file == "-":
+        return sys.stdin.buffer.read()
+    try:
+        with open(file, "rb") as handle:
+            return handle.read()
+    except OSError as exc:
+        raise BadInput(f"cannot read {file}: {exc.strerror}") from None
 
 
 @click.command("log")
@@ -53,7 +73,7 @@ def import_cmd(ctx: Context, file: str) -> None:
 @options.period(required=False, help="Only this period.")
 @click.option("--type", "event_type", help="Only this event type, e.g. score.self.")
 @click.option("--subject", help="Only events naming this unit, person or block.")
-@click.option("--since", type=click.IntRange(min=1), default=1, help="From this log position.")
+@click.option("--since", type=click.IntRange(min=1, max=2**63 - 1), default=1, help="From this log position.")
 @options.output_format("table", "jsonl")
 @pass_ctx
 def log_cmd(
@@ -150,10 +170,10 @@ def demo_cmd(ctx: Context) -> None:
     for key in sorted(ctx.plugins.provinces):
         province = ctx.plugins.provinces[key]
         for demo in province.demo:
-            outcome = import_events(ctx.store, demo.read_bytes(), ctx.plugins)
+            outcome = import_events(ctx.new_or_existing_store, demo.read_bytes(), ctx.plugins)
             if outcome.problems:
                 for problem in outcome.problems:
-                    click.echo(f"{demo.name}: {problem}", err=True)
+                    click.echo(printable(f"{demo.name}: {problem}"), err=True)
                 raise BadInput(f"the demo data of {key} is invalid; nothing was appended")
             click.echo(f"{key}: {demo.name}: appended {len(outcome.appended)}, skipped {outcome.skipped}")
         for period in province.demo_periods:

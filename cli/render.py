@@ -3,13 +3,27 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from thidua.fields import canonical_decimal
+from thidua.fields import canonical_decimal, printable
+
+
+def on_screen(view: Callable[..., str]) -> Callable[..., str]:
+    """A view's table or CSV with control and invisible characters shown as \\uXXXX, so no stored
+    name can clear a terminal or fake a line; JSON stays the engine's exact bytes (it escapes
+    controls itself)."""
+
+    @functools.wraps(view)
+    def shown(data: Any, fmt: str) -> str:
+        text = view(data, fmt)
+        return text if fmt == "json" else "\n".join(printable(line) for line in text.split("\n"))
+
+    return shown
 
 
 def num(value: Decimal | None) -> str:
@@ -22,7 +36,7 @@ def width(text: str) -> int:
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], right: Sequence[int] = ()) -> str:
-    cells = [[str(h) for h in headers]] + [["" if c is None else str(c) for c in row] for row in rows]
+    cells = [[str(h) for h in headers]] + [["" if c is None else printable(str(c)) for c in row] for row in rows]
     widths = [max(width(row[i]) for row in cells) for i in range(len(headers))]
     lines = []
     for row in cells:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from thidua.cli.render import num, table, to_csv
+from thidua.cli.render import num, on_screen, table, to_csv
 from thidua.documents.jsonout import to_json
 
 
@@ -25,6 +25,7 @@ def _status(unit: dict[str, Any]) -> str:
     return ""
 
 
+@on_screen
 def standings(data: dict[str, Any], fmt: str) -> str:
     if fmt == "json":
         return to_json(data) + "\n"
@@ -84,6 +85,7 @@ def _events(line: dict[str, Any]) -> str:
     return f" (events {', '.join('#' + str(p) for p in line['events'])})" if line["events"] else ""
 
 
+@on_screen
 def explain(data: dict[str, Any], fmt: str) -> str:
     if fmt == "json":
         return to_json(data) + "\n"
@@ -163,6 +165,7 @@ def _levels(candidate: dict[str, Any]) -> str:
     return "; ".join(f"{lv['level']}: {', '.join(str(o) for o in lv['objects'])}" for lv in candidate["levels"])
 
 
+@on_screen
 def eligibility(data: dict[str, Any], fmt: str) -> str:
     if fmt == "json":
         return to_json(data) + "\n"
@@ -205,6 +208,7 @@ def eligibility(data: dict[str, Any], fmt: str) -> str:
     return "\n".join(out) + "\n"
 
 
+@on_screen
 def explain_candidate(data: dict[str, Any], fmt: str) -> str:
     if fmt == "json":
         return to_json(data) + "\n"
@@ -257,6 +261,7 @@ def _value(value: Any) -> str:
     return str(value)
 
 
+@on_screen
 def diff(data: dict[str, Any], fmt: str) -> str:
     if fmt == "json":
         return to_json(data) + "\n"
@@ -294,6 +299,7 @@ def _event_summary(event: dict[str, Any]) -> str:
     )
 
 
+@on_screen
 def rules_list(entries: list[dict[str, Any]], fmt: str) -> str:
     if fmt == "json":
         return to_json({"rules": entries}) + "\n"
@@ -304,6 +310,7 @@ def rules_list(entries: list[dict[str, Any]], fmt: str) -> str:
     return table(["rule", "version", "in force", "clause", "summary"], rows) + "\n"
 
 
+@on_screen
 def rules_show(entries: list[dict[str, Any]], fmt: str) -> str:
     if fmt == "json":
         return to_json({"rules": entries}) + "\n"

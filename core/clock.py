@@ -7,6 +7,16 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
+# The years a date may name: from the founding of the Democratic Republic (1945), whose emulation
+# movement this work continues, to 2100. Outside it a date is a typo (0001, 9999), and far dates
+# would also meet the time-zone database's local mean time (+07:06:30) or overflow.
+EARLIEST_YEAR, LATEST_YEAR = 1945, 2100
+MAX_OFFSET = timedelta(hours=14)  # the widest UTC offset in use anywhere
+
+
+def check_year(year: int, text: str) -> None:
+    if not EARLIEST_YEAR <= year <= LATEST_YEAR:
+        raise ValueError(f"date {text!r} is outside the years {EARLIEST_YEAR}–{LATEST_YEAR}")
 
 
 def parse_moment(text: str) -> datetime:
@@ -22,8 +32,13 @@ def parse_moment(text: str) -> datetime:
         raise ValueError(
             f"malformed date {text!r}: expected ISO 8601, e.g. 2020-12-19 or 2020-12-19T16:00+07:00"
         ) from None
+    check_year(moment.year, text)
+    offset = moment.utcoffset()
+    if offset is not None and abs(offset) > MAX_OFFSET:
+        raise ValueError(f"date {text!r} has a UTC offset beyond ±14:00")
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=LOCAL)
+    check_year(moment.astimezone(LOCAL).year, text)
     return moment
 
 
@@ -32,9 +47,11 @@ def parse_day(text: str) -> date:
     if not isinstance(text, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
         raise ValueError(f"malformed date {text!r}: expected YYYY-MM-DD")
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError as exc:
         raise ValueError(f"malformed date {text!r}: {exc}") from None
+    check_year(day.year, text)
+    return day
 
 
 def local_iso(moment: datetime) -> str:

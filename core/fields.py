@@ -12,9 +12,17 @@ import unicodedata
 from decimal import Decimal
 from typing import Any
 
-from thidua.clock import local_iso, parse_day, parse_moment
+from thidua.clock import EARLIEST_YEAR, LATEST_YEAR, local_iso, parse_day, parse_moment
 
 MAX_DECIMAL = Decimal(10) ** 15
+MAX_COUNT = 2**63 - 1  # what SQLite and PostgreSQL store as an integer
+
+# Characters that change what a terminal shows rather than being shown: controls (NUL, ESC…),
+# format characters (zero-width, bidi embeddings and overrides), surrogates, private use and
+# unassigned code points, line and paragraph separators. Refused in identifiers; in free text only
+# tab and newline of them are allowed, and text is escaped when printed (`printable`).
+INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+TEXT_ALLOWED = frozenset("\t\n")
 
 
 class Invalid(ValueError):
@@ -25,8 +33,30 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+def unicode_problem(text: str, allowed: frozenset[str] = frozenset()) -> str | None:
+    """Why a text may not be stored as it is, or None: an unpaired surrogate is not Unicode text,
+    and an invisible or control character could fake what a terminal or page shows."""
+    for index, char in enumerate(text):
+        category = unicodedata.category(char)
+        if category == "Cs":
+            return f"character {index + 1} is an unpaired surrogate (U+{ord(char):04X}): not valid Unicode"
+        if category in INVISIBLE and char not in allowed:
+            name = unicodedata.name(char, "a control character")
+            return f"character {index + 1} is invisible or a control (U+{ord(char):04X} {name}): not allowed here"
+    return None
+
+
+def printable(text: str) -> str:
+    """Text safe to print on a terminal: invisible and control characters shown as \\uXXXX."""
+    if text.isprintable():
+        return text
+    return "".join(c if unicodedata.category(c) not in INVISIBLE else f"\\u{ord(c):04x}" for c in text)
+
+
 def canonical_decimal(value: Decimal) -> str:
-    """One text per number: 8.50 -> "8.5", 1E+1 -> "10"."""
+    """One text per number: 8.50 -> "8.5", 1E+1 -> "10", -0 -> "0"."""
+    if value.is_zero():
+        return "0"
     value = value.normalize()
     if value == value.to_integral_value():
         return str(value.quantize(Decimal(1)))
@@ -67,6 +97,7 @@ class Field:
 
 class Text(Field):
     expected = "a string"
+    allowed = TEXT_ALLOWED
 
     def __init__(self, max_length: int = 2000):
         self.max_length = max_length
@@ -74,6 +105,10 @@ class Text(Field):
     def parse(self, raw: Any) -> str:
         if not isinstance(raw, str):
             raise self.wrong_type(raw)
+        if len(raw) > 4 * self.max_length:  # before normalising a huge string
+            raise Invalid(f"longer than {self.max_length} characters")
+        if problem := unicode_problem(raw, self.allowed):
+            raise Invalid(problem)
         text = nfc(raw)
         if not text.strip():
             raise Invalid("must not be empty")
@@ -86,6 +121,7 @@ class Ident(Text):
     """A key such as a unit code: NFC, no surrounding spaces."""
 
     expected = "an identifier (string)"
+    allowed: frozenset[str] = frozenset()
 
     def __init__(self) -> None:
         super().__init__(max_length=200)
@@ -121,6 +157,8 @@ class Count(Field):
             raw = int(raw)
         if raw < self.minimum:
             raise Invalid(f"must be at least {self.minimum}, got {raw}")
+        if raw > MAX_COUNT:
+            raise Invalid(f"number {raw} is out of range (at most {MAX_COUNT})")
         return raw
 
 
@@ -142,7 +180,7 @@ class Number(Field):
             raise Invalid(f"number {raw} has more than 6 decimal places")
         if value < 0 and not self.negative:
             raise Invalid(f"negative points are not allowed, got {canonical_decimal(value)}")
-        return value
+        return value if not value.is_zero() else Decimal(0)  # -0 is 0: one text, one hash
 
     def store(self, live: Decimal) -> str:
         return canonical_decimal(live)
@@ -348,6 +386,8 @@ class Period(Field):
             raise Invalid(f"{raw!r} is not {self.expected}")
         if len(parts) == 2 and int(parts[0]) >= int(parts[1]):
             raise Invalid(f"phase {raw!r} must run from an earlier year to a later one")
+        if not all(EARLIEST_YEAR <= int(p) <= LATEST_YEAR for p in parts):
+            raise Invalid(f"period {raw!r} is outside the years {EARLIEST_YEAR}–{LATEST_YEAR}")
         return raw
 
 

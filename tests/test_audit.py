@@ -14,9 +14,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import ev, laichau_year
 
 from thidua.log import chain
+
+from conftest import ev, laichau_year
 
 
 @pytest.fixture(scope="module")

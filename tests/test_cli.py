@@ -68,13 +68,20 @@ def test_a_db_in_a_missing_folder_is_a_usage_error(thidua, tmp_path):
 
 
 def test_the_installed_console_script_runs(tmp_path):
+    db = str(tmp_path / "x.sqlite")
     result = subprocess.run(
-        [sys.executable, "-m", "thidua.cli.main", "--db", str(tmp_path / "x.sqlite"), "verify"],
+        [sys.executable, "-m", "thidua.cli.main", "--db", db, "import", "-"],
         capture_output=True,
         text=True,
         timeout=60,
+        input="",
     )
-    assert result.returncode == 0 and result.stdout.startswith("ok: 0 events")
+    assert result.returncode == 1 and "empty" in result.stderr  # an empty file is an error, not 0 events
+    verified = subprocess.run(
+        [sys.executable, "-m", "thidua.cli.main", "--db", db, "verify"], capture_output=True, text=True, timeout=60
+    )
+    # The failed import left no surprise file: there is still no store to verify.
+    assert verified.returncode == 2 and f"no store at {db}" in verified.stderr
 
 
 def test_thidua_db_environment_variable(tmp_path, monkeypatch):

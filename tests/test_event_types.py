@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from conftest import ev, laichau_year
 
 from thidua.events import EVENT_TYPES
+
+from conftest import ev, laichau_year
 
 # A register every example can lean on: block K (A, B, C, D), a sheet, person P of unit A.
 BASE = laichau_year() + [

@@ -6,6 +6,7 @@ import csv
 import io
 
 import pytest
+
 from conftest import jsonl
 
 PERIOD = "2015-2019"

@@ -25,7 +25,7 @@ def test_one_bad_line_appends_nothing_and_names_line_key_and_reason(thidua):
     assert "LINE 4: points: missing key (required for score.self)" in result.err
     assert "nothing was appended" in result.err
     assert "Traceback" not in result.err
-    assert thidua("log").out.count("\n") == 2  # header and rule only: nothing stored
+    assert "no store at" in thidua("log").err  # nothing stored, not even an empty store file
 
 
 def test_every_bad_line_is_reported_not_just_the_first(thidua):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import textwrap
 
 import pytest
+
 from conftest import ev, install_fake_distribution, laichau_year
 
 

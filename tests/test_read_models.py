@@ -266,6 +266,7 @@ def test_progress_bars_show_on_a_terminal_only_and_only_after_a_second(monkeypat
     from thidua.cli import progress as bars
 
     monkeypatch.setattr(bars.sys.stderr, "isatty", lambda: True)
+    monkeypatch.setattr(bars.sys.stdout, "isatty", lambda: True)
     quick = bars.Progress("indexing", 100)
     quick(100)
     quick.close()
@@ -280,6 +281,17 @@ def test_progress_bars_show_on_a_terminal_only_and_only_after_a_second(monkeypat
     piped = bars.Progress("indexing", 100, enabled=False)
     piped(100)
     piped.close()
+    assert capsys.readouterr().err == ""
+    # A guess that was too high (a blank last line) still ends at 100% once the work is done.
+    guessed = bars.Progress("validating", 101)
+    guessed(100)
+    guessed.close(finished=True)
+    assert "100%" in capsys.readouterr().err
+    # Only stdout piped (`thidua import x | tee log`): no bar on the terminal either.
+    monkeypatch.setattr(bars.sys.stdout, "isatty", lambda: False)
+    to_pipe = bars.Progress("validating", 100)
+    to_pipe(100)
+    to_pipe.close(finished=True)
     assert capsys.readouterr().err == ""
 
 

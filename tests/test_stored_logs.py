@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+
 from conftest import Thidua
 
 FIXTURE = Path(__file__).parent / "fixtures" / "prewave2"

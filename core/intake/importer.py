@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -16,7 +17,7 @@ from typing import Any
 
 from thidua.decisions.results import Problem
 from thidua.events import ENVELOPE_REQUIRED, EVENT_TYPES, STORE_KEYS
-from thidua.fields import Invalid
+from thidua.fields import MAX_COUNT, Invalid
 from thidua.intake import checks
 from thidua.log.chain import canonical_bytes, record_digest
 from thidua.log.store import AppendConflict, Store, Stored
@@ -123,6 +124,20 @@ def parse_lines(data: bytes) -> tuple[list[tuple[int, dict[str, Any]]], list[Lin
     return objects, problems
 
 
+HEX_HASH = re.compile(r"[0-9a-f]{64}")
+
+
+def _store_key_problem(key: str, value: Any) -> str | None:
+    """The keys an export carries back (`position`, `recorded_at`, `hash`) have one shape each."""
+    if key == "position" and not (isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_COUNT):
+        return f"expected a log position (a whole number from 1 to {MAX_COUNT})"
+    if key == "hash" and not (isinstance(value, str) and HEX_HASH.fullmatch(value)):
+        return "expected a SHA-256 hash (64 lowercase hexadecimal digits)"
+    if key == "recorded_at" and not (isinstance(value, str) and len(value) <= 64):
+        return "expected an ISO 8601 date-time"
+    return None
+
+
 def normalise(number: int, raw: dict[str, Any], plugins: Plugins) -> Candidate | list[LineProblem]:
     """Check keys and types of one object; return its stored form or its problems."""
     problems: list[LineProblem] = []
@@ -137,6 +152,9 @@ def normalise(number: int, raw: dict[str, Any], plugins: Plugins) -> Candidate |
     fields = cls.fields()
     record: dict[str, Any] = {}
     store_keys = {k: raw[k] for k in STORE_KEYS if k in raw}
+    for key, value in store_keys.items():
+        if reason := _store_key_problem(key, value):
+            problems.append(LineProblem(number, key, reason))
     for key in [*ENVELOPE_REQUIRED, *cls.REQUIRED]:
         if key not in raw:
             problems.append(LineProblem(number, key, f"missing key (required for {event_type})"))

@@ -10,12 +10,16 @@ from __future__ import annotations
 import json
 import keyword
 import re
+import unicodedata
 from datetime import date
 from importlib.resources import files
 from pathlib import Path
 from string import Template
 
+from thidua.fields import unicode_problem
+
 KEY = re.compile(r"[a-z][a-z0-9_]{1,30}")
+MAX_NAME = 100
 LAYOUT = {  # template -> path in the new package
     "pyproject.toml.tmpl": "pyproject.toml",
     "README.md.tmpl": "README.md",
@@ -43,9 +47,15 @@ def new_plugin(
 ) -> Path:
     """Write the package `thidua-<key>` into `folder` and return its path."""
     check_key(key, installed)
-    name = name.strip()
+    name = unicodedata.normalize("NFC", name.strip())
     if not name:
         raise ScaffoldError('--name: give the province\'s name, e.g. "Quảng Ninh"')
+    # The name is written into Python, TOML and Markdown: no line breaks or control characters
+    # (they could end a comment or a string and start code), and it is escaped for each language.
+    if problem := unicode_problem(name):
+        raise ScaffoldError(f"--name: {problem}")
+    if len(name) > MAX_NAME:
+        raise ScaffoldError(f"--name: longer than {MAX_NAME} characters")
     prefix = prefix or key.upper().replace("_", "")
     if not re.fullmatch(r"[A-Z][A-Z0-9]*", prefix):
         raise ScaffoldError(f"--prefix {prefix!r}: upper-case letters and digits, e.g. QN")
@@ -54,7 +64,17 @@ def new_plugin(
     target = folder / dist
     if target.exists():
         raise ScaffoldError(f"{target} exists: refusing to overwrite it")
-    values = {"key": key, "name": name, "prefix": prefix, "year": str(year), "dist": dist, "module": f"thidua_{key}"}
+    values = {
+        "key": key,
+        "name": name,  # Markdown text and TOML comments (one line, checked above)
+        "name_py": name.replace("\\", "\\\\").replace('"', '\\"'),  # inside a Python docstring
+        "name_toml": json.dumps(name, ensure_ascii=False),  # a TOML basic string, quotes included
+        "description_toml": json.dumps(f"thidua province plugin: {name}", ensure_ascii=False),
+        "prefix": prefix,
+        "year": str(year),
+        "dist": dist,
+        "module": f"thidua_{key}",
+    }
     templates = files("thidua.kit") / "templates"
     for template, path in LAYOUT.items():
         out = target / path.format(**values)

@@ -10,7 +10,7 @@ alike. The ledger is never rebuilt as an aggregate: only its head is read to app
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -24,7 +24,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 from thidua.clock import now
 from thidua.events import EVENT_TYPES
-from thidua.log import chain
+from thidua.log import chain, signals
 
 LEDGER_ID: UUID = uuid5(NAMESPACE_URL, "thidua:ledger")
 PAGE = 1000
@@ -108,6 +108,13 @@ def store_env(url: str) -> dict[str, str]:
     return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": url, "SQLITE_LOCK_TIMEOUT": "30"}
 
 
+def sqlite_path(url: str) -> str | None:
+    """The file a --db value names, or None for PostgreSQL, ':memory:' and remote stores."""
+    if url == ":memory:" or "://" in url:
+        return None
+    return url
+
+
 def decode_row(row: tuple[int, str, bytes]) -> Stored:
     """A (rowid, topic, state) row of the recorder's table, decoded with orjson (see `_state`)."""
     position, topic, state = row
@@ -134,6 +141,8 @@ class Store:
             raise StoreError(f"cannot open the store {url!r}: {exc}") from None
         self.recorder = self.app.recorder
         self.mapper = self.app.mapper
+        self.last_appended: list[Stored] = []  # what this process's last append committed
+        self.after_commit: Callable[[], None] | None = None  # run at once, before any held signal
 
     def close(self) -> None:
         self.app.close()
@@ -161,11 +170,16 @@ class Store:
             rows.append(StoredEvent(LEDGER_ID, position, EVENT_TYPES[event_type].TOPIC, _state(iso, record, digest)))
             stored.append(Stored(position, event_type, record, recorded_at, digest))
             previous = digest
-        try:
-            # The library's recorder, one transaction; the rows are what its mapper would write.
-            self.recorder.insert_events(rows)
-        except IntegrityError:
-            raise AppendConflict() from None
+        # The library's recorder, one transaction; the rows are what its mapper would write. Signals
+        # wait until `last_appended` says what committed, so an interrupted command can tell.
+        with signals.held():
+            try:
+                self.recorder.insert_events(rows)
+            except IntegrityError:
+                raise AppendConflict() from None
+            self.last_appended = stored
+            if self.after_commit is not None:
+                self.after_commit()
         return stored
 
     def read(self, start: int = 1, stop: int | None = None) -> Iterator[Stored]:

@@ -47,8 +47,8 @@ def parse_as_of(text: str | None) -> AsOf:
     if text is None:
         return AsOf()
     if text.startswith("@"):
-        if not re.fullmatch(r"@[1-9][0-9]*", text):
-            raise AsOfError(f"--as-of {text!r}: a log position is written @N with N ≥ 1, e.g. @120")
+        if not re.fullmatch(r"@[1-9][0-9]{0,17}", text):
+            raise AsOfError(f"--as-of {text!r}: a log position is written @N with N ≥ 1 (below 10^18), e.g. @120")
         return AsOf(text, position=int(text[1:]))
     try:
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):

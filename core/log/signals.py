@@ -1,0 +1,44 @@
+"""Interrupts that tell the truth: SIGINT and SIGTERM are held while an append commits, so a
+process is never stopped between "the transaction committed" and "it knows it did"."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+HELD = {signal.SIGINT, signal.SIGTERM}
+
+
+@contextmanager
+def held() -> Iterator[None]:
+    """Delay SIGINT and SIGTERM until the block has finished (main thread only; elsewhere, and on
+    systems without signal masks, the block runs as it is)."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, HELD)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)  # a held signal is delivered here
+
+
+def ignore_interrupts() -> None:
+    """From now on SIGINT and SIGTERM do nothing: once an import has committed, the command
+    finishes and says "appended N" rather than being stopped into a false failure."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
+def terminate_as_interrupt() -> None:
+    """SIGTERM ends the process the way Ctrl-C does (KeyboardInterrupt), so the command can say
+    what was and was not written instead of vanishing mid-sentence."""
+
+    def handler(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, handler)

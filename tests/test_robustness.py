@@ -1,0 +1,281 @@
+"""Bad input, interrupts and files (issue 20): no traceback, no false exit status, no surprise file.
+
+Each case below broke before: a traceback, a value stored wrong, a store created by a typo, an
+interrupted import that lied about what it wrote. Every bad value is one line naming the line and
+the key, exit 1 and nothing written; every bad option is exit 2.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import Thidua, ev, jsonl, laichau_year
+
+UNIT_SCORE = '{"type":"score.self","province":"laichau","period":"2020","unit":"A","criterion":"C1","points":5,'
+
+
+@pytest.fixture
+def year(thidua: Thidua) -> Thidua:
+    thidua.load(laichau_year())
+    return thidua
+
+
+@pytest.mark.parametrize(
+    ("tail", "key", "reason"),
+    [
+        ('"at":"2020-06-01","hash":[1,2]}', "hash", "SHA-256 hash"),
+        ('"at":"2020-06-01","position":99999999999999999999999}', "position", "log position"),
+        ('"at":"9999-12-31T23:00-12:00"}', "at", "outside the years 1945–2100"),
+        ('"at":"0001-01-01"}', "at", "outside the years 1945–2100"),
+        ('"at":"2020-06-01","id":"a\\ud800b"}', "id", "unpaired surrogate"),
+        ('"at":"2020-06-01","id":"a\\u200bb"}', "id", "ZERO WIDTH SPACE"),
+        ('"at":"2020-06-01","id":"a\\u202eb"}', "id", "RIGHT-TO-LEFT OVERRIDE"),
+        ('"at":"2020-06-01","note":"x\\u001b[2J(verified OK)"}', "note", "U+001B"),
+        ('"at":"2020-06-01","actor":"a\\u0000b"}', "actor", "U+0000"),
+    ],
+)
+def test_a_bad_value_is_one_line_exit_1_and_nothing_written(year: Thidua, tail: str, key: str, reason: str) -> None:
+    before = year("log", "--format", "jsonl").out
+    result = year("import", "-", input=UNIT_SCORE + tail + "\n")
+    assert result.code == 1 and "Traceback" not in result.err
+    assert f"LINE 1: {key}: " in result.err and reason in result.err, result.err
+    assert "\x1b" not in result.err  # the refusal itself never prints the raw escape
+    assert year("log", "--format", "jsonl").out == before
+
+
+def test_valid_text_with_a_newline_and_vietnamese_is_kept(year: Thidua) -> None:
+    result = year("import", "-", input=UNIT_SCORE + '"at":"2020-06-01","note":"Dòng một\\nDòng hai"}\n')
+    assert result.code == 0, result.err
+
+
+def test_numbers_and_periods_out_of_range_are_refused(thidua: Thidua) -> None:
+    line = ev("unit.registered", "2020-01-01", period="0000", unit="X", name="x")
+    text = json.dumps(line)[:-1] + ', "workers": 99999999999999999999999}\n'
+    result = thidua("import", "-", input=text)
+    assert result.code == 1 and "Traceback" not in result.err
+    assert "LINE 1: period: period '0000' is outside the years 1945–2100" in result.err
+    assert "LINE 1: workers: number 99999999999999999999999 is out of range" in result.err
+
+
+def test_minus_zero_is_stored_as_zero_and_the_export_imports_again(year: Thidua, tmp_path: Path) -> None:
+    result = year("import", "-", input=UNIT_SCORE.replace('"points":5', '"points":-0.0') + '"at":"2020-06-01"}\n')
+    assert result.code == 0, result.err
+    exported = year("log", "--format", "jsonl").out
+    assert '"points":0,' in exported.splitlines()[-1].replace(" ", "")
+    again = year("import", "-", input=exported)
+    assert again.code == 0 and again.out.startswith("appended 0,"), again.out + again.err
+    assert year("verify").code == 0
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("standings", "--province", "laichau", "--period", "2020", "--as-of", "9999-12-31"),
+        ("standings", "--province", "laichau", "--period", "2020", "--as-of", "@99999999999999999999"),
+        ("standings", "--province", "laichau", "--period", "0000"),
+        ("log", "--since", "99999999999999999999"),
+    ],
+)
+def test_an_option_out_of_range_is_wrong_usage(year: Thidua, args: tuple[str, ...]) -> None:
+    result = year(*args)
+    assert result.code == 2 and "Traceback" not in result.err and result.err.strip(), result.err
+
+
+def test_a_read_command_on_a_missing_store_says_so_and_creates_nothing(tmp_path: Path) -> None:
+    typo = Thidua(tmp_path / "tdhua.sqlite")
+    for command in (
+        ("standings", "--province", "laichau", "--period", "2020"),
+        ("verify",),
+        ("log",),
+    ):
+        result = typo(*command)
+        assert result.code == 2 and f"no store at {tmp_path / 'tdhua.sqlite'}" in result.err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_new_store_is_readable_by_its_owner_only(thidua: Thidua) -> None:
+    thidua.load(laichau_year())
+    assert (thidua.db.stat().st_mode & 0o777) == 0o600
+
+
+def test_bad_input_into_a_new_store_leaves_no_file(tmp_path: Path) -> None:
+    fresh = Thidua(tmp_path / "new.sqlite")
+    assert fresh("import", "-", input='{"type": "nope"}\n').code == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_store_path_that_is_a_dangling_link_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "link.sqlite").symlink_to(tmp_path / "elsewhere.sqlite")
+    result = Thidua(tmp_path / "link.sqlite")("import", "-", input=jsonl(laichau_year()))
+    assert result.code == 2 and "symbolic link" in result.err
+    assert not (tmp_path / "elsewhere.sqlite").exists()
+
+
+def test_names_with_control_characters_are_shown_escaped_in_tables() -> None:
+    from thidua.cli import views
+
+    data = {
+        "province": "laichau",
+        "province_name": "Lai Châu",
+        "period": "2020",
+        "as_of": None,
+        "position": 1,
+        "rules": {"document": "HD 27", "issued": "2020-04-06", "version": "1", "in_force_from": "2020-04-06"},
+        "blocks": [
+            {
+                "block": "K",
+                "name": "Khối\x1b[2J",
+                "notes": [],
+                "units": [
+                    {
+                        "unit": "A",
+                        "name": "Đơn vị\u202e A",
+                        "rank": 1,
+                        "total": Decimal(1),
+                        "eligible": True,
+                        "reasons": [],
+                        "award": None,
+                        "award_status": None,
+                        "warnings": [],
+                    }
+                ],
+            }
+        ],
+        "notes": [],
+    }
+    shown = views.standings(data, "table")
+    assert "\x1b" not in shown and "\u202e" not in shown
+    assert "Khối\\u001b[2J" in shown and "Đơn vị\\u202e A" in shown
+
+
+def test_the_scaffold_writes_a_crafted_name_as_text_never_as_code(tmp_path: Path) -> None:
+    from thidua.kit.scaffold import ScaffoldError, new_plugin
+
+    name = 'Quảng"""+__import__("os").system("touch PWNED")+""" \\ Ninh'
+    package = new_plugin("quangx", name, tmp_path, set())
+    marker = package / "PWNED"  # where the crafted code would write, run from the package
+    probe = "import thidua_quangx, tomllib; print(thidua_quangx.__doc__.split(' (')[0]);"
+    probe += "print(tomllib.load(open('thidua_quangx/rules.toml', 'rb'))['name'])"
+    shown = subprocess.run(
+        [sys.executable, "-c", probe], cwd=package, capture_output=True, text=True, timeout=60, check=True
+    ).stdout
+    assert not marker.exists()
+    assert shown.splitlines() == [name, name]
+    with pytest.raises(ScaffoldError, match="U\\+000A"):
+        new_plugin("quangy", 'Quảng\nimport os; os.system("id")', tmp_path, set())
+
+
+# -- a fuzzer of the import: random mutations of valid lines ------------------------------------
+VALID = [json.dumps(e, ensure_ascii=False) for e in laichau_year()]
+NASTY = st.sampled_from(
+    [
+        None,
+        True,
+        -0.0,
+        1e308,
+        -1,
+        10**30,
+        "",
+        " ",
+        "\x00",
+        "\x1b[2J",
+        "\u200b",
+        "\ud800",
+        "9999-12-31T23:00-12:00",
+        "0001-01-01",
+        "0000",
+        [1, 2],
+        {"a": 1},
+        "x" * 3000,
+        "LDLD_\u202eX",
+    ]
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.integers(0, len(VALID) - 1), st.text(min_size=1, max_size=12), NASTY)
+def test_fuzzed_lines_never_crash_and_never_write_partly(tmp_path_factory, index, key, value) -> None:
+    base = Thidua(tmp_path_factory.mktemp("fuzz") / "f.sqlite")
+    lines = list(VALID)
+    event = json.loads(lines[index])
+    event[key if key in event and key != "type" else sorted(event)[hash(key) % len(event)]] = value
+    try:
+        lines[index] = json.dumps(event)  # \u escapes: a lone surrogate reaches the parser as JSON writes it
+    except ValueError:
+        return
+    result = base("import", "-", input="\n".join(lines) + "\n")
+    assert result.code in (0, 1), result.err
+    assert "Traceback" not in result.err
+    if result.code == 1:
+        assert base.db.exists() is False  # nothing written, not even the file
+    else:
+        exported = base("log", "--format", "jsonl").out
+        assert base("import", "-", input=exported).out.startswith("appended 0,")  # an export re-imports as a no-op
+
+
+# -- interrupts: all or nothing, and the exit status says which ---------------------------------
+def _big_year(path: Path, units: int = 1500) -> int:
+    scores = {f"U{i:04d}": (100 + i % 40, 5) for i in range(units)}
+    events = laichau_year(scores)
+    path.write_text(jsonl(events), encoding="utf-8")
+    return len(events)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_an_interrupted_import_tells_the_truth(tmp_path: Path, signum: int) -> None:
+    source = tmp_path / "year.jsonl"
+    count = _big_year(source)
+    outcomes = set()
+    for trial, delay in enumerate((0.3, 0.8, 1.4, 2.2, 3.5)):  # bounded: five moments, a few seconds each
+        db = tmp_path / f"t{trial}.sqlite"
+        process = subprocess.Popen(
+            [sys.executable, "-m", "thidua.cli.main", "--db", str(db), "import", str(source)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        time.sleep(delay)
+        process.send_signal(signum)
+        out, err = process.communicate(timeout=120)
+        assert "Traceback" not in err, err
+        stored = Thidua(db)("log", "--format", "jsonl").out.count("\n") if db.exists() else 0
+        if process.returncode == 0:
+            assert out.startswith(f"appended {count}"), out + err
+            assert stored == count and Thidua(db)("verify").code == 0
+            outcomes.add("all")
+        elif process.returncode == -signum:
+            assert stored == 0  # stopped while Python was still starting, before any of our code ran
+            outcomes.add("none (before start)")
+        else:
+            assert process.returncode == 130 and "nothing was appended" in err, (process.returncode, err)
+            assert stored == 0
+            outcomes.add("none")
+    print(f"interrupt trials ({signal.Signals(signum).name}): {sorted(outcomes)}")
+    assert outcomes, "no trial ran"
+
+
+def test_interrupts_are_held_while_an_append_commits() -> None:
+    from thidua.log import signals
+
+    if not hasattr(signal, "pthread_sigmask"):
+        pytest.skip("no signal masks on this system")
+    received: list[int] = []
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: received.append(signum))
+    try:
+        with signals.held():
+            os.kill(os.getpid(), signal.SIGTERM)  # would stop the append now if it were not held
+            assert signal.SIGTERM in signal.sigpending() and not received
+        assert received == [signal.SIGTERM]  # delivered the moment the append has committed
+    finally:
+        signal.signal(signal.SIGTERM, previous)
