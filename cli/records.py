@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import select
 import sys
 from typing import Any
 
@@ -58,14 +60,43 @@ def import_cmd(ctx: Context, file: str) -> None:
     click.echo(f"appended {len(outcome.appended)}, skipped {outcome.skipped} (already stored)")
 
 
+MAX_INPUT = int(os.environ.get("THIDUA_MAX_INPUT", 512 * 2**20))  # bytes of one import
+STDIN_TIMEOUT = float(os.environ.get("THIDUA_STDIN_TIMEOUT", 60))  # seconds without a byte on stdin
+
+
 def _read_input(file: str) -> bytes:
-    if file == "-":
-        return sys.stdin.buffer.read()
+    """The whole input, refused past MAX_INPUT bytes (an endless stream must not eat the memory)
+    and, on stdin, after STDIN_TIMEOUT seconds without data (a stalled sender must not hang)."""
+    if file != "-":
+        try:
+            with open(file, "rb") as handle:
+                size = os.fstat(handle.fileno()).st_size
+                if size > MAX_INPUT:
+                    raise BadInput(f"{file} is {size:,} bytes, over the limit of {MAX_INPUT:,} (THIDUA_MAX_INPUT)")
+                return handle.read(MAX_INPUT + 1)
+        except OSError as exc:
+            raise BadInput(f"cannot read {file}: {exc.strerror}") from None
+    stream = sys.stdin.buffer
+    chunks, total = [], 0
+    fileno = _fileno(stream)
+    while True:
+        if fileno is not None and not select.select([fileno], [], [], STDIN_TIMEOUT)[0]:
+            raise BadInput(f"stdin sent nothing for {STDIN_TIMEOUT:g} s; nothing was appended (THIDUA_STDIN_TIMEOUT)")
+        chunk = os.read(fileno, 1 << 20) if fileno is not None else stream.read(1 << 20)
+        if not chunk:
+            return b"".join(chunks)
+        total += len(chunk)
+        if total > MAX_INPUT:
+            raise BadInput(f"stdin is over the limit of {MAX_INPUT:,} bytes (THIDUA_MAX_INPUT); nothing was appended")
+        chunks.append(chunk)
+
+
+def _fileno(stream) -> int | None:
+    """A real descriptor to wait on, or None (a test's in-memory stdin)."""
     try:
-        with open(file, "rb") as handle:
-            return handle.read()
-    except OSError as exc:
-        raise BadInput(f"cannot read {file}: {exc.strerror}") from None
+        return stream.fileno()
+    except (OSError, ValueError, AttributeError):
+        return None
 
 
 @click.command("log")

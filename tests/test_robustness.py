@@ -279,3 +279,63 @@ def test_interrupts_are_held_while_an_append_commits() -> None:
         assert received == [signal.SIGTERM]  # delivered the moment the append has committed
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def test_stdin_is_bounded_in_size_and_in_waiting(tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "thidua.cli.main", "--db", str(tmp_path / "s.sqlite"), "import", "-"]
+    env = {**os.environ, "THIDUA_MAX_INPUT": "100000", "THIDUA_STDIN_TIMEOUT": "1"}
+    endless = subprocess.run(command, input=b'{"type": "x"}\n' * 20000, capture_output=True, env=env, timeout=60)
+    assert endless.returncode == 1 and b"over the limit of 100,000 bytes" in endless.stderr
+    stalled = subprocess.Popen(command, stdin=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    try:
+        code = stalled.wait(timeout=30)  # stdin stays open and silent
+        err = stalled.stderr.read() if stalled.stderr else b""
+    finally:
+        stalled.kill()
+        stalled.communicate()
+    assert code == 1 and b"stdin sent nothing for 1 s" in err
+    assert not (tmp_path / "s.sqlite").exists()
+
+
+# -- crashes: kill -9 at random moments; the log is all old or all new ---------------------------
+def _run_and_kill(args: list[str], delay: float) -> int:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "thidua.cli.main", *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    time.sleep(delay)
+    process.kill()
+    return process.wait(timeout=60)
+
+
+def test_kill_9_during_import_rebuild_or_query_leaves_a_whole_log(tmp_path: Path) -> None:
+    import random
+    import shutil
+
+    rng = random.Random(20)  # the moments are random but the same every run
+    source = tmp_path / "year.jsonl"
+    count = _big_year(source, units=300)
+    base = tmp_path / "base.sqlite"
+    assert Thidua(base)("import", str(source)).code == 0
+    expected = Thidua(base).standings()
+    trials = {"import": 0, "rebuild": 0, "query": 0}
+    for trial in range(20):  # bounded: 20 kills, each within 1.5 s
+        kind = ("import", "rebuild", "query")[trial % 3]
+        db = tmp_path / f"k{trial}.sqlite"
+        if kind != "import":
+            shutil.copy(base, db)
+        args = {
+            "import": ["--db", str(db), "import", str(source)],
+            "rebuild": ["--db", str(db), "rebuild"],
+            "query": ["--db", str(db), "standings", "--province", "laichau", "--period", "2020", "--format", "json"],
+        }[kind]
+        _run_and_kill(args, rng.uniform(0.2, 1.5))
+        trials[kind] += 1
+        if not db.exists():
+            continue
+        store = Thidua(db)
+        lines = store("log", "--format", "jsonl").out.count("\n") if store("verify").code == 0 else -1
+        assert lines in (0, count) or (lines == -1 and kind == "import" and db.stat().st_size == 0), (kind, lines)
+        if lines == count:
+            assert store.standings() == {**expected, "head_hash": store.standings()["head_hash"]}
+            assert store("verify").code == 0
+    print(f"kill -9 trials: {trials}")
