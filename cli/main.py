@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from thidua.cli import audit, kit, queries, records, upkeep
+from thidua.cli import audit, kit, office, queries, records, upkeep
 from thidua.cli.context import Context
 from thidua.log.signals import terminate_as_interrupt
 
@@ -55,6 +55,8 @@ COMMANDS = (
     audit.rules_group,
     kit.plugin_group,
     upkeep.rebuild_cmd,
+    office.sheet_cmd,
+    office.report_cmd,
 )
 for command in COMMANDS:
     cli.add_command(command)

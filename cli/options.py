@@ -25,7 +25,7 @@ def as_of(func: F) -> F:
     return click.option(
         "--as-of",
         "as_of",
-        help="Moment of knowledge: ISO date/time (local time) or @N (log position N).",
+        help="Moment of knowledge: ISO date/time or dd/mm/yyyy [HH:MM] (local time), or @N (log position N).",
     )(func)
 
 
@@ -34,3 +34,14 @@ def output_format(*choices: str, default: str = "table") -> Callable[[F], F]:
     return click.option(
         "--format", "fmt", type=click.Choice(list(choices or FORMATS)), default=default, show_default=True
     )
+
+
+def lang(
+    default: str = "en", help: str = "Language of tables, CSV and xlsx (JSON keys never change)."
+) -> Callable[[F], F]:
+    """`--lang vi|en`: tables, CSV, xlsx, sheets and reports (CONTRACT.md §3)."""
+    return click.option("--lang", type=click.Choice(["vi", "en"]), default=default, show_default=True, help=help)
+
+
+def output_file(required: bool = False, help: str = "Write to this file (required for xlsx).") -> Callable[[F], F]:
+    return click.option("--output", required=required, type=click.Path(dir_okay=False), help=help)

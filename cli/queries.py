@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from thidua.cli import options
+from thidua.cli import office, options
 from thidua.cli.context import Context, Usage, decider_for, document_of, pass_ctx
 
 
@@ -15,9 +15,20 @@ from thidua.cli.context import Context, Usage, decider_for, document_of, pass_ct
 @options.period()
 @click.option("--block", help="Only this block.")
 @options.as_of
-@options.output_format()
+@options.output_format(*options.FORMATS, "xlsx")
+@options.output_file()
+@options.lang()
 @pass_ctx
-def standings_cmd(ctx: Context, province: str, period: str, block: str | None, as_of: str | None, fmt: str) -> None:
+def standings_cmd(
+    ctx: Context,
+    province: str,
+    period: str,
+    block: str | None,
+    as_of: str | None,
+    fmt: str,
+    output: str | None,
+    lang: str,
+) -> None:
     """Ranked units per block with totals, eligibility and award proposals.
 
     \b
@@ -25,14 +36,12 @@ def standings_cmd(ctx: Context, province: str, period: str, block: str | None, a
       thidua standings --province laichau --period 2020
       thidua standings --province laichau --period 2020 --as-of 2020-12-20 --format json
     """
-    from thidua.cli import views
-
-    data = document_of(decider_for(ctx, province, period, as_of, quiet=fmt == "json"), "standings")
+    data = document_of(decider_for(ctx, province, period, as_of, quiet=fmt in ("json", "xlsx")), "standings")
     if block:
         data["blocks"] = [b for b in data["blocks"] if b["block"] == block]
         if not data["blocks"]:
             raise Usage(f"--block {block!r}: no such block in {province} {period}")
-    click.echo(views.standings(data, fmt), nl=False)
+    office.emit(ctx, "standings", data, fmt, output, lang)
 
 
 @click.command("explain")
@@ -41,10 +50,20 @@ def standings_cmd(ctx: Context, province: str, period: str, block: str | None, a
 @click.option("--unit", help="The unit to explain.")
 @click.option("--person", help="The person to explain.")
 @options.as_of
-@options.output_format()
+@options.output_format(*options.FORMATS, "xlsx")
+@options.output_file()
+@options.lang()
 @pass_ctx
 def explain_cmd(
-    ctx: Context, province: str, period: str, unit: str | None, person: str | None, as_of: str | None, fmt: str
+    ctx: Context,
+    province: str,
+    period: str,
+    unit: str | None,
+    person: str | None,
+    as_of: str | None,
+    fmt: str,
+    output: str | None,
+    lang: str,
 ) -> None:
     """Every point, cap, exclusion and award of one unit or person, with rule ids and events.
 
@@ -52,11 +71,9 @@ def explain_cmd(
     Example:
       thidua explain --province laichau --period 2020 --unit LDLD_SIN_HO
     """
-    from thidua.cli import views
-
     if bool(unit) == bool(person):
         raise Usage("give exactly one of --unit or --person")
-    decider = decider_for(ctx, province, period, as_of, quiet=fmt == "json")
+    decider = decider_for(ctx, province, period, as_of, quiet=fmt in ("json", "xlsx"))
     when = f" as of {decider.head['as_of']}" if decider.head["as_of"] else ""
     candidate = decider.selects or person
     data = document_of(decider, "explain", unit=unit, person=person)
@@ -64,16 +81,20 @@ def explain_cmd(
         kind, subject = ("person", person) if person else ("unit", unit)
         what = "no such candidate in" if candidate else "not a member of any block of"
         raise Usage(f"--{kind} {subject!r}: {what} {province} {period}{when}")
-    click.echo((views.explain_candidate if candidate else views.explain)(data, fmt), nl=False)
+    office.emit(ctx, "explain_candidate" if candidate else "explain", data, fmt, output, lang)
 
 
 @click.command("eligibility")
 @options.province(help="Plugin key, e.g. hcm_q1.")
 @options.period()
 @options.as_of
-@options.output_format()
+@options.output_format(*options.FORMATS, "xlsx")
+@options.output_file()
+@options.lang()
 @pass_ctx
-def eligibility_cmd(ctx: Context, province: str, period: str, as_of: str | None, fmt: str) -> None:
+def eligibility_cmd(
+    ctx: Context, province: str, period: str, as_of: str | None, fmt: str, output: str | None, lang: str
+) -> None:
     """Candidates (units and persons) with the levels and objects they qualify for.
 
     Listed by priority: eligible first, then the plan's preferred groups, the highest level first.
@@ -83,14 +104,8 @@ def eligibility_cmd(ctx: Context, province: str, period: str, as_of: str | None,
       thidua eligibility --province hcm_q1 --period 2015-2019
       thidua explain --province hcm_q1 --period 2015-2019 --person NV_LAN
     """
-    from thidua.cli import views
-
-    click.echo(
-        views.eligibility(
-            document_of(decider_for(ctx, province, period, as_of, quiet=fmt == "json"), "eligibility"), fmt
-        ),
-        nl=False,
-    )
+    data = document_of(decider_for(ctx, province, period, as_of, quiet=fmt in ("json", "xlsx")), "eligibility")
+    office.emit(ctx, "eligibility", data, fmt, output, lang)
 
 
 @click.command("plugins")

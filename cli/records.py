@@ -19,7 +19,8 @@ from thidua.log.signals import ignore_interrupts
 @click.argument("file", type=click.Path(allow_dash=True, dir_okay=False))
 @pass_ctx
 def import_cmd(ctx: Context, file: str) -> None:
-    """Validate and append events from a JSONL FILE ('-' for stdin): all lines or none.
+    """Validate and append events from a JSONL FILE ('-' for stdin), or a filled scoring sheet
+    (FILE.xlsx, made by `thidua sheet`): all lines or none.
 
     Each bad line is reported as `LINE N: key: reason` and nothing is written (exit 1).
     Re-importing an event with a stored `id` and the same content is skipped.
@@ -31,7 +32,10 @@ def import_cmd(ctx: Context, file: str) -> None:
     """
     from thidua.cli.progress import Progress
     from thidua.intake.importer import import_events
+    from thidua.office.sheetin import is_spreadsheet
 
+    if file.lower().endswith((".csv", ".xls", ".ods", ".tsv")):
+        raise BadInput(f"{file}: import reads JSONL events, or an .xlsx scoring sheet made by `thidua sheet`")
     progress = Progress("validating", 0)
     store = None
     try:
@@ -39,7 +43,13 @@ def import_cmd(ctx: Context, file: str) -> None:
         progress(0, data.count(b"\n") + (not data.endswith(b"\n")))
         store = ctx.new_or_existing_store
         store.after_commit = ignore_interrupts  # committed: finish and say so, whatever arrives now
-        outcome = import_events(store, data, ctx.plugins, progress)
+        if is_spreadsheet(file, data):  # a scoring sheet made by `thidua sheet`: its cells become lines
+            from thidua.cli.office import import_sheet
+
+            appended, skipped, problems = import_sheet(ctx, store, file, data, progress)
+        else:
+            outcome = import_events(store, data, ctx.plugins, progress)
+            appended, skipped, problems = len(outcome.appended), outcome.skipped, [str(p) for p in outcome.problems]
     except KeyboardInterrupt:
         # Ctrl-C or SIGTERM: the append is one transaction, so either all of it or none is stored.
         progress.close()
@@ -51,13 +61,13 @@ def import_cmd(ctx: Context, file: str) -> None:
             return
         ctx.discard_if_new()
         raise Interrupted("interrupted: nothing was appended") from None
-    progress.close(finished=not outcome.problems)
-    if outcome.problems:
-        for problem in outcome.problems:
-            click.echo(printable(str(problem)), err=True)
+    progress.close(finished=not problems)
+    if problems:
+        for problem in problems:
+            click.echo(printable(problem), err=True)
         ctx.discard_if_new()
-        raise BadInput(f"{len(outcome.problems)} problem(s); nothing was appended")
-    click.echo(f"appended {len(outcome.appended)}, skipped {outcome.skipped} (already stored)")
+        raise BadInput(f"{len(problems)} problem(s); nothing was appended")
+    click.echo(f"appended {appended}, skipped {skipped} (already stored)")
 
 
 MAX_INPUT = int(os.environ.get("THIDUA_MAX_INPUT", 512 * 2**20))  # bytes of one import

@@ -7,10 +7,36 @@ from typing import Any
 
 from thidua.cli.render import num, on_screen, table, to_csv
 from thidua.documents.jsonout import to_json
+from thidua.office.lang import Names, day, number, word
 
 
-def _title(data: dict[str, Any]) -> str:
+def _h(keys: list[str], lang: str) -> list[str]:
+    """Column headers: the JSON keys in English (as before), the words of the language otherwise."""
+    return keys if lang == "en" else [word(k, lang) for k in keys]
+
+
+def _w(key: str, lang: str) -> str:
+    """A word of the table in the language; English tables keep their keys as they were."""
+    return key if lang == "en" else word(key, lang)
+
+
+def _award(award: str | None, names: Names | None, lang: str) -> str:
+    return "" if not award else names.name(award, lang) if names is not None else award
+
+
+def _n(value: Decimal | None, lang: str) -> str:
+    return num(value) if lang == "en" else number(value, lang)
+
+
+def _title(data: dict[str, Any], lang: str = "en") -> str:
     rules = data["rules"]
+    if lang == "vi":
+        as_of = f"tính đến {data['as_of']}" if data["as_of"] else "toàn bộ sự kiện đã ghi"
+        return (
+            f"{data['province_name']} ({data['province']}) · kỳ {data['period']} · {as_of} (vị trí {data['position']})\n"
+            f"căn cứ: {rules['document']} ({day(rules['issued'], 'vi') or 'không ghi ngày'}), bộ quy tắc {rules['version']}, "
+            f"hiệu lực từ {day(rules['in_force_from'], 'vi')}"
+        )
     as_of = f"as of {data['as_of']}" if data["as_of"] else "everything recorded"
     return (
         f"{data['province_name']} ({data['province']}) · period {data['period']} · {as_of} (log position {data['position']})\n"
@@ -26,7 +52,7 @@ def _status(unit: dict[str, Any]) -> str:
 
 
 @on_screen
-def standings(data: dict[str, Any], fmt: str) -> str:
+def standings(data: dict[str, Any], fmt: str, lang: str = "en", names: Names | None = None) -> str:
     if fmt == "json":
         return to_json(data) + "\n"
     if fmt == "csv":
@@ -45,8 +71,12 @@ def standings(data: dict[str, Any], fmt: str) -> str:
             for b in data["blocks"]
             for u in b["units"]
         ]
-        return to_csv(["block", "rank", "unit", "name", "total", "eligible", "reasons", "award", "award_status"], rows)
-    out = [_title(data)]
+        headers = ["block", "rank", "unit", "name", "total", "eligible", "reasons", "award", "award_status"]
+        if lang != "en":
+            headers.append("award_name")
+            rows = [(*row, _award(row[7], names, lang)) for row in rows]
+        return to_csv(_h(headers, lang), rows, lang)
+    out = [_title(data, lang)]
     for block in data["blocks"]:
         out.append("")
         out.append(f"{block['name']} ({block['block']})")
@@ -55,14 +85,15 @@ def standings(data: dict[str, Any], fmt: str) -> str:
                 u["rank"] if u["rank"] is not None else "–",
                 u["unit"],
                 u["name"],
-                num(u["total"]),
-                u["award"] or "",
-                u["award_status"] or "",
-                _status(u),
+                _n(u["total"], lang),
+                _award(u["award"], names, lang),
+                (u["award_status"] if lang == "en" else word(u["award_status"], lang)) if u["award_status"] else "",
+                _status(u) if lang == "en" else ", ".join(u["reasons"]),
             )
             for u in block["units"]
         ]
-        out.append(table(["rank", "unit", "name", "total", "award", "status", "excluded by"], rows, right=[0, 3]))
+        keys = ["rank", "unit", "name", "total", "award", "status", "excluded by" if lang == "en" else "excluded_by"]
+        out.append(table(_h(keys, lang), rows, right=[0, 3]))
         warnings = [(u["unit"], w) for u in block["units"] for w in u["warnings"]]
         for line in block["notes"]:
             if line["kind"] == "setting" and not line["events"]:
@@ -86,7 +117,7 @@ def _events(line: dict[str, Any]) -> str:
 
 
 @on_screen
-def explain(data: dict[str, Any], fmt: str) -> str:
+def explain(data: dict[str, Any], fmt: str, lang: str = "en", names: Names | None = None) -> str:
     if fmt == "json":
         return to_json(data) + "\n"
     if fmt == "csv":
@@ -101,29 +132,38 @@ def explain(data: dict[str, Any], fmt: str) -> str:
             )
             for line in data["lines"]
         ]
-        return to_csv(["kind", "rule", "points", "counted", "events", "text"], rows)
-    award = f"{data['award']} ({data['award_status']})" if data["award"] else "no award"
+        return to_csv(_h(["kind", "rule", "points", "counted", "events", "text"], lang), rows, lang)
+    award = f"{_award(data['award'], names, lang)} ({data['award_status']})" if data["award"] else "no award"
     state = "eligible" if data["eligible"] else "EXCLUDED by " + ", ".join(data["reasons"])
     out = [
-        _title(data),
+        _title(data, lang),
         "",
         f"{data['name']} ({data['subject']}) · block {data['block_name']} ({data['block']})",
-        f"total {num(data['total'])} · rank {data['rank'] if data['rank'] is not None else '–'} · {state} · {award}",
+        f"total {num(data['total'])} · rank {data['rank'] if data['rank'] is not None else '–'} · {state} · {award}"
+        if lang == "en"
+        else f"tổng điểm {_n(data['total'], lang)} · hạng {data['rank'] if data['rank'] is not None else '–'} · "
+        + ("đủ điều kiện" if data["eligible"] else "không xét theo " + ", ".join(data["reasons"]))
+        + " · "
+        + (
+            f"{_award(data['award'], names, lang)} ({word(data['award_status'], lang)})"
+            if data["award"]
+            else "không đề nghị khen thưởng"
+        ),
         "",
     ]
     rows = [
         (
-            line["kind"],
+            _w(line["kind"], lang),
             line["rule"] or "",
             _points(line["points"]),
-            "yes" if line["counted"] else "no",
+            _w("yes" if line["counted"] else "no", lang),
             " ".join(f"#{p}" for p in line["events"]),
             line["text"],
         )
         for line in data["lines"]
     ]
-    out.append(table(["kind", "rule", "points", "counts", "events", "what"], rows, right=[2]))
-    out += ["", "Rules cited:"]
+    out.append(table(_h(["kind", "rule", "points", "counts", "events", "what"], lang), rows, right=[2]))
+    out += ["", "Rules cited:" if lang == "en" else "Điều khoản viện dẫn:"]
     for rule in data["rules_cited"]:
         out.append(f"  {rule['rule']}: {rule['summary']}")
         if rule.get("quote"):
@@ -133,10 +173,10 @@ def explain(data: dict[str, Any], fmt: str) -> str:
             )
         if rule.get("interpretation"):
             out.append(f"      Interpretation: {rule['interpretation']}")
-    out += ["", "Events behind these numbers:"]
+    out += ["", "Events behind these numbers:" if lang == "en" else "Sự kiện làm căn cứ:"]
     out += [_event_line(e) for e in data["events"]] or ["  (none)"]
     if data["other_events"]:
-        out += ["", "Other events naming this unit:"]
+        out += ["", "Other events naming this unit:" if lang == "en" else "Sự kiện khác về đơn vị này:"]
         out += [_event_line(e) for e in data["other_events"]]
     return "\n".join(out) + "\n"
 
@@ -166,7 +206,7 @@ def _levels(candidate: dict[str, Any]) -> str:
 
 
 @on_screen
-def eligibility(data: dict[str, Any], fmt: str) -> str:
+def eligibility(data: dict[str, Any], fmt: str, lang: str = "en", names: Names | None = None) -> str:
     if fmt == "json":
         return to_json(data) + "\n"
     if fmt == "csv":
@@ -185,23 +225,31 @@ def eligibility(data: dict[str, Any], fmt: str) -> str:
                         ";".join(c["reasons"]),
                     )
                 )
-        return to_csv(["subject", "kind", "name", "eligible", "level", "objects", "rules", "reasons"], rows)
+        return to_csv(
+            _h(["subject", "kind", "name", "eligible", "level", "objects", "rules", "reasons"], lang), rows, lang
+        )
     rows = [
         (
             i + 1,
             c["subject"],
             c["kind"],
             c["name"],
-            "yes" if c["eligible"] else "no",
+            _w("yes" if c["eligible"] else "no", lang),
             _levels(c),
             ", ".join(c["reasons"]),
         )
         for i, c in enumerate(data["candidates"])
     ]
     out = [
-        _title(data),
+        _title(data, lang),
         "",
-        table(["#", "subject", "kind", "name", "eligible", "levels: objects", "excluded by"], rows, right=[0]),
+        table(
+            ["#", "subject", "kind", "name", "eligible", "levels: objects", "excluded by"]
+            if lang == "en"
+            else ["#", *_h(["subject", "kind", "name", "eligible", "levels", "excluded_by"], lang)],
+            rows,
+            right=[0],
+        ),
     ]
     for line in data.get("notes", []):
         out.append(f"  {_mark(line)} [{line['rule']}] {line['text']}" + _events(line))
@@ -209,7 +257,7 @@ def eligibility(data: dict[str, Any], fmt: str) -> str:
 
 
 @on_screen
-def explain_candidate(data: dict[str, Any], fmt: str) -> str:
+def explain_candidate(data: dict[str, Any], fmt: str, lang: str = "en", names: Names | None = None) -> str:
     if fmt == "json":
         return to_json(data) + "\n"
     if fmt == "csv":
@@ -223,30 +271,30 @@ def explain_candidate(data: dict[str, Any], fmt: str) -> str:
             )
             for line in data["lines"]
         ]
-        return to_csv(["kind", "rule", "met", "events", "text"], rows)
+        return to_csv(_h(["kind", "rule", "met", "events", "text"], lang), rows, lang)
     state = ("eligible at " + _levels(data)) if data["eligible"] else "not eligible"
     if data["reasons"]:
         state += " · excluded by " + ", ".join(data["reasons"])
-    out = [_title(data), "", f"{data['name']} ({data['subject']}, {data['kind']}) · {state}", ""]
+    out = [_title(data, lang), "", f"{data['name']} ({data['subject']}, {data['kind']}) · {state}", ""]
     rows = [
         (
-            line["kind"],
+            _w(line["kind"], lang),
             line["rule"] or "",
-            "yes" if line["counted"] else "no",
+            _w("yes" if line["counted"] else "no", lang),
             " ".join(f"#{p}" for p in line["events"]),
             line["text"],
         )
         for line in data["lines"]
     ]
-    out.append(table(["kind", "rule", "ok", "events", "what"], rows))
-    out += ["", "Rules cited:"]
+    out.append(table(_h(["kind", "rule", "ok", "events", "what"], lang), rows))
+    out += ["", "Rules cited:" if lang == "en" else "Điều khoản viện dẫn:"]
     for rule in data["rules_cited"]:
         out.append(f"  {rule['rule']}: {rule['summary']}")
         if rule.get("quote"):
             out.append(f"      {rule.get('clause', '')} «{rule['quote']}» — {rule['document']}")
         if rule.get("interpretation"):
             out.append(f"      Interpretation: {rule['interpretation']}")
-    out += ["", "Events behind these conditions:"]
+    out += ["", "Events behind these conditions:" if lang == "en" else "Sự kiện làm căn cứ:"]
     out += [_event_line(e) for e in data["events"]] or ["  (none)"]
     return "\n".join(out) + "\n"
 

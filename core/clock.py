@@ -75,3 +75,19 @@ def now() -> datetime:
 def fmt_local(moment: datetime) -> str:
     """Short local form for tables: 2020-12-19 16:00."""
     return moment.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M")
+
+
+DMY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?")
+
+
+def iso_from_dmy(text: str) -> str | None:
+    """`20/12/2020` → `2020-12-20`, `20/12/2020 16:00` → `2020-12-20T16:00` (how Vietnamese offices
+    write dates); None if the text is not in that form."""
+    match = DMY.fullmatch(text.strip())
+    if match is None:
+        return None
+    d, m, y, hh, mi, ss = match.groups()
+    iso = f"{int(y):04d}-{int(m):02d}-{int(d):02d}"
+    if hh is not None:
+        iso += f"T{int(hh):02d}:{mi}" + (f":{ss}" if ss else "")
+    return iso

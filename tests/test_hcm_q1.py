@@ -344,7 +344,11 @@ def test_eligibility_csv_table_and_standings_redirect(thidua):
     thidua.load(technical([65_000_000] * 5) + dossiers())
     rows = list(
         csv.DictReader(
-            io.StringIO(thidua("eligibility", "--province", "hcm_q1", "--period", PERIOD, "--format", "csv").out)
+            io.StringIO(
+                thidua("eligibility", "--province", "hcm_q1", "--period", PERIOD, "--format", "csv").out.removeprefix(
+                    "\ufeff"
+                )
+            )
         )
     )
     assert [(r["subject"], r["level"], r["objects"]) for r in rows if r["subject"] == "X"] == [

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from thidua.clock import end_of_day, local_iso, parse_day, parse_moment
+from thidua.clock import end_of_day, iso_from_dmy, local_iso, parse_day, parse_moment
 from thidua.log.chain import GENESIS
 from thidua.log.store import Store, Stored
 from thidua.replay.facts import Fact, Facts
@@ -50,6 +50,7 @@ def parse_as_of(text: str | None) -> AsOf:
         if not re.fullmatch(r"@[1-9][0-9]{0,17}", text):
             raise AsOfError(f"--as-of {text!r}: a log position is written @N with N ≥ 1 (below 10^18), e.g. @120")
         return AsOf(text, position=int(text[1:]))
+    text = iso_from_dmy(text) or text  # dd/mm/yyyy [HH:MM] as well as ISO
     try:
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
             return AsOf(text, moment=end_of_day(parse_day(text)))
