@@ -128,7 +128,9 @@ class SheetDefined(LedgerEvent):
     TYPE = "sheet.defined"
     REQUIRED = {
         "block": Ident(),
-        "criteria": ListOf(Record({"id": Ident(), "max": Points()}, {"section": Ident(), "name": Text(500)})),
+        "criteria": ListOf(
+            Record({"id": Ident(), "max": Points()}, {"section": Ident(), "name": Text(500), "step": Points()})
+        ),
     }
     OPTIONAL = {"sections": MapOf(Points())}
     SUBJECT = ("block",)
@@ -178,10 +180,12 @@ class ScoreSelfAssessed(LedgerEvent):
 
 
 class ScoreAppraised(LedgerEvent):
-    """The appraised (thẩm định) or cross-scored (chấm chéo) value of one criterion."""
+    """The appraised (thẩm định) or cross-scored (chấm chéo) value of one criterion; `appraiser` is
+    who appraised or cross-scored it (a unit of the block, or an office such as the board)."""
 
     TYPE = "score.appraised"
     REQUIRED = {"unit": Ident(), "criterion": Ident(), "points": Points()}
+    OPTIONAL = {"appraiser": Ident()}
     SUBJECT = ("unit", "criterion")
     REFERS = {"unit": "unit"}
 
@@ -308,14 +312,33 @@ class DossierSubmitted(LedgerEvent):
 
 
 class ConferenceHeld(LedgerEvent):
-    """A review conference (hội nghị sơ kết / tổng kết) of a block or unit."""
+    """A review conference (hội nghị sơ kết / tổng kết) of a block or unit: `absent` members did not
+    attend, `wrong_people` members sent people other than those required; `notified_at` is when the
+    head told the province of it."""
 
     TYPE = "conference.held"
     REQUIRED = {"kind": Choice("mid_year", "year_end", "grassroots", "district")}
-    OPTIONAL = {"block": Ident(), "unit": Ident(), "delegates": Record({"models": Count(), "guests": Count()})}
+    OPTIONAL = {
+        "block": Ident(),
+        "unit": Ident(),
+        "delegates": Record({"models": Count(), "guests": Count()}),
+        "absent": ListOf(Ident(), nonempty=False),
+        "wrong_people": ListOf(Ident(), nonempty=False),
+        "notified_at": Moment(),
+    }
     EITHER = ("block", "unit")
     SUBJECT = ("block", "unit", "kind")
-    REFERS = {"block": "block", "unit": "unit"}
+    REFERS = {"block": "block", "unit": "unit", "absent": "unit", "wrong_people": "unit"}
+
+
+class CrossCheckPlanned(LedgerEvent):
+    """A block's plan of cross-checking (kế hoạch kiểm tra chéo): for each member, the unit that checks
+    and cross-scores it."""
+
+    TYPE = "crosscheck.planned"
+    REQUIRED = {"block": Ident(), "pairs": MapOf(Ident())}
+    SUBJECT = ("block",)
+    REFERS = {"block": "block"}
 
 
 class ConferenceResolved(LedgerEvent):

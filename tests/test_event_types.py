@@ -151,6 +151,11 @@ CASES = {
         dict(block="K", setting="flags_ldld", value=2),
         "setting: unknown setting 'flags_ldld' for rule set 2020.1",
     ),
+    "crosscheck.planned": (
+        dict(block="K", pairs={"A": "B", "B": "C", "C": "D", "D": "A"}),
+        dict(block="K", pairs={"A": "E"}),
+        "pairs: unit 'E' is not a member of block 'K'",
+    ),
     "event.retracted": (
         dict(target="s-1", reason="nhập nhầm"),
         dict(target="s-404", reason="nhập nhầm"),

@@ -30,6 +30,28 @@ def test_org_members_as_head_and_deputy_are_accepted(thidua):
     assert thidua.standings()["blocks"][0]["block"] == "K"
 
 
+def test_org_the_head_or_deputy_is_not_removed_while_serving(thidua):
+    """LC-ORG-1: failing — removing the serving head (or deputy) is refused."""
+    thidua.load(laichau_year())
+    for unit, role in (("A", "head"), ("B", "deputy")):
+        result = thidua("import", "-", input=jsonl([ev("block.member_removed", "2020-07-01", block="K", unit=unit)]))
+        assert result.code == 1
+        assert f"LINE 1: unit: '{unit}' is the {role} of block 'K' and serves until it hands over" in result.err
+        assert "(LC-ORG-1)" in result.err
+
+
+def test_org_a_head_that_handed_over_may_leave(thidua):
+    """LC-ORG-1: passing — after the block is formed again with C and D serving, A may leave."""
+    thidua.load(laichau_year())
+    thidua.load(
+        [
+            ev("block.formed", "2020-06-30", block="K", name="Khối thử", members=list("ABCD"), head="C", deputy="D"),
+            ev("block.member_removed", "2020-07-01", block="K", unit="A"),
+        ]
+    )
+    assert "A" not in thidua.units()
+
+
 # LC-SCORE-1 -------------------------------------------------------------------------------
 def test_score_appraisal_replaces_self_score_and_both_are_shown(thidua):
     thidua.load(laichau_year() + [ev("score.appraised", "2020-12-03", unit="A", criterion="C1", points=70)])
@@ -44,15 +66,24 @@ def test_score_without_appraisal_counts_the_self_score(thidua):
     assert "self-score 75, not appraised" in line["text"] and line["points"] == 75
 
 
-def test_score_self_total_over_150_is_an_import_error(thidua):
-    events = laichau_year()
-    thidua.load(events)
+def test_score_a_sheet_whose_maxima_add_up_to_more_than_150_is_refused(thidua):
+    """LC-SCORE-1: failing — 100 + 100 is refused at input, not accepted silently."""
+    thidua.load(laichau_year())
     sheet = ev("sheet.defined", "2020-01-20", block="K", criteria=[{"id": "C1", "max": 100}, {"id": "C2", "max": 100}])
-    result = thidua(
-        "import", "-", input=jsonl([sheet, ev("score.self", "2020-12-02", unit="A", criterion="C2", points=80)])
-    )
+    result = thidua("import", "-", input=jsonl([sheet]))
     assert result.code == 1
-    assert "LINE 2: points: the unit's self-scores would total 155, over the cap of 150 (LC-SCORE-1)" in result.err
+    assert (
+        "LINE 1: criteria: the sheet's maxima add up to 200, over the self-score cap of 150 (LC-SCORE-1)" in result.err
+    )
+
+
+def test_score_a_sheet_of_exactly_150_is_accepted(thidua):
+    """LC-SCORE-1: passing — 100 + 50 = 150."""
+    thidua.load(laichau_year())
+    thidua.load(
+        [ev("sheet.defined", "2020-01-20", block="K", criteria=[{"id": "C1", "max": 100}, {"id": "C2", "max": 50}])]
+    )
+    assert thidua.units()["A"]["eligible"]
 
 
 def test_score_self_over_its_criterion_max_is_an_import_error(thidua):
@@ -61,10 +92,28 @@ def test_score_self_over_its_criterion_max_is_an_import_error(thidua):
     assert result.code == 1 and "LINE 1: points: 76 is over the cap of criterion 'C1' (75)" in result.err
 
 
-def test_points_off_the_half_point_step_are_refused(thidua):
+def test_points_with_two_decimals_are_accepted_no_half_point_step_is_assumed(thidua):
+    """LC-SCORE-1: passing — neither the seed nor the contract states a 0.5 step; 40.25 counts."""
+    thidua.load(laichau_year() + [ev("score.self", "2020-12-02", unit="B", criterion="C2", points=30.25)])
+    assert str(thidua.units()["B"]["total"]) == "113.25"  # 75 + 30.25 + 8
+
+
+def test_points_with_more_than_two_decimals_are_refused(thidua):
+    """LC-SCORE-1: failing — 70.125 has three decimal places."""
     thidua.load(laichau_year())
+    result = thidua("import", "-", input=jsonl([ev("score.self", unit="B", criterion="C1", points=70.125)]))
+    assert result.code == 1 and "LINE 1: points: 70.125 has more than 2 decimal places (LC-SCORE-1)" in result.err
+
+
+def test_points_off_a_step_the_sheet_fixes_are_refused(thidua):
+    """LC-SCORE-1: a step the sheet fixes for a criterion is kept: 70.25 is refused, 70.5 accepted."""
+    thidua.load(laichau_year())
+    sheet = ev("sheet.defined", block="*", criteria=[{"id": "C1", "max": 75, "step": 0.5}, {"id": "C2", "max": 75}])
+    thidua.load([sheet])
     result = thidua("import", "-", input=jsonl([ev("score.self", unit="B", criterion="C1", points=70.25)]))
-    assert result.code == 1 and "LINE 1: points: 70.25 is not a multiple of 0.5 (LC-SCORE-1)" in result.err
+    assert result.code == 1
+    assert "70.25 is not a multiple of 0.5, the step of criterion 'C1' on the sheet (LC-SCORE-1)" in result.err
+    thidua.load([ev("score.self", unit="B", criterion="C1", points=70.5)])
 
 
 # LC-SCORE-2 -------------------------------------------------------------------------------
@@ -118,6 +167,17 @@ def test_elig_reprimand_or_an_ordinary_member_does_not_exclude(thidua):
     assert "below canh_cao: does not exclude" in lines_of(thidua.explain("A"), "LC-ELIG-1")[0]["text"]
 
 
+def test_elig_checked_and_none_disciplined_is_said(thidua):
+    """LC-ELIG-1: passing — the exclusion was checked and did not apply, and explain says so."""
+    thidua.load(laichau_year() + leader("A", "khien_trach"))
+    lines = lines_of(thidua.explain("A"), "LC-ELIG-1")
+    assert lines[-1]["text"] == (
+        "key leaders (Lò Văn Minh (LA)): none disciplined at canh_cao or above, khien_trach does not exclude: "
+        "not excluded"
+    )
+    assert lines_of(thidua.explain("B"), "LC-ELIG-1")[0]["text"].startswith("key leaders (none registered): none")
+
+
 # LC-ELIG-2 --------------------------------------------------------------------------------
 @pytest.mark.parametrize("missing", ["pledge", "registration"])
 def test_elig_no_pledge_or_no_registration_excludes(thidua, missing):
@@ -128,7 +188,41 @@ def test_elig_no_pledge_or_no_registration_excludes(thidua, missing):
 
 def test_elig_registered_and_pledged_is_a_met_condition(thidua):
     thidua.load(laichau_year())
-    assert lines_of(thidua.explain("A"), "LC-ELIG-2")[0]["text"] == "registered for emulation and signed the pledge"
+    assert (
+        lines_of(thidua.explain("A"), "LC-ELIG-2")[0]["text"]
+        == "registered for emulation and signed the pledge of block K"
+    )
+
+
+def moved(pledged_with_first_block=True):
+    """Unit D signs the pledge of block K, leaves it mid-year and joins block M (head E, deputy F)."""
+    events = laichau_year(skip=("pledge:D",))
+    if pledged_with_first_block:
+        events.append(ev("pledge.signed", "2020-02-01", unit="D", block="K"))
+    events += [ev("unit.registered", "2020-01-05", unit=u, name=f"Đơn vị {u}") for u in "EF"]
+    events += [
+        ev("block.formed", "2020-01-10", block="M", name="Khối mới", members=["E", "F"], head="E", deputy="F"),
+        ev("block.member_removed", "2020-07-01", block="K", unit="D"),
+        ev("block.member_added", "2020-07-01", block="M", unit="D"),
+    ]
+    return events
+
+
+def test_elig_a_unit_moved_mid_year_keeps_the_pledge_it_signed_with_its_first_block(thidua):
+    """LC-ELIG-2: passing — the seed excludes units that did not take part, not units that changed block."""
+    thidua.load(moved())
+    unit = thidua.units(block="M")["D"]
+    assert unit["eligible"] and "LC-ELIG-2" not in unit["reasons"]
+    line = lines_of(thidua.explain("D"), "LC-ELIG-2")[0]
+    assert line["text"] == "registered for emulation and signed the year's pledge with block K before moving to block M"
+
+
+def test_elig_a_moved_unit_that_signed_no_pledge_that_year_is_excluded(thidua):
+    """LC-ELIG-2: failing — no pledge with either block."""
+    thidua.load(moved(pledged_with_first_block=False))
+    unit = thidua.units(block="M")["D"]
+    assert unit["reasons"] == ["LC-ELIG-2"]
+    assert lines_of(thidua.explain("D"), "LC-ELIG-2")[0]["text"] == "no signed pledge for the year"
 
 
 # LC-ELIG-3 --------------------------------------------------------------------------------
@@ -229,8 +323,8 @@ def test_award_a_resolution_for_an_excluded_unit_is_not_applied(thidua):
 def test_time_late_items_are_warnings_naming_the_event(thidua):
     events = laichau_year(skip=("year_end:C",)) + [
         ev("report.submitted", "2020-12-20T00:00", unit="C", kind="year_end"),  # on 20/12: late (LC-TIME-2)
-        ev("conference.held", "2020-07-01", block="K", kind="mid_year"),  # on 01/07: late (LC-TIME-1)
-        ev("conference.held", "2020-12-19T23:59", block="K", kind="year_end"),  # in time
+        ev("conference.held", "2020-07-01", block="K", kind="mid_year", notified_at="2020-06-01"),  # late (LC-TIME-1)
+        ev("conference.held", "2020-12-19T23:59", block="K", kind="year_end", notified_at="2020-12-04"),  # in time
         ev("score.appraised", "2020-12-10T07:00", unit="D", criterion="C1", points=50),  # late (LC-TIME-3)
         ev("dossier.submitted", "2020-12-20T08:00", unit="A", award="co_thi_dua_tld"),  # late (LC-TIME-4)
     ]
@@ -247,14 +341,72 @@ def test_time_items_in_time_raise_no_warning(thidua):
     thidua.load(
         laichau_year()
         + [
-            ev("conference.held", "2020-06-30T23:59", block="K", kind="mid_year"),
-            ev("conference.held", "2020-12-19", block="K", kind="year_end"),
+            ev("conference.held", "2020-06-30T23:59", block="K", kind="mid_year", notified_at="2020-06-15"),
+            ev("conference.held", "2020-12-19", block="K", kind="year_end", notified_at="2020-12-04T17:00"),
             ev("dossier.submitted", "2020-12-19T16:00", unit="A", award="co_thi_dua_tld"),
         ]
     )
     data = thidua.standings()
     assert [n for n in data["blocks"][0]["notes"] if n["kind"] == "warning"] == []
     assert all(not u["warnings"] for u in data["blocks"][0]["units"])
+
+
+# LC-TIME-5 --------------------------------------------------------------------------------
+def test_time_a_conference_notified_less_than_15_days_before_is_a_warning(thidua):
+    """LC-TIME-5: failing — notice 14 days before, and no notice at all, are warnings naming the conference."""
+    thidua.load(
+        laichau_year()
+        + [
+            ev("conference.held", "2020-06-20", block="K", kind="mid_year", notified_at="2020-06-06T09:00"),
+            ev("conference.held", "2020-12-18", block="K", kind="year_end"),
+        ]
+    )
+    notes = [n for n in thidua.standings()["blocks"][0]["notes"] if n["rule"] == "LC-TIME-5"]
+    assert [n["kind"] for n in notes] == ["warning", "warning"]
+    assert (
+        "reported the mid-year conference of 20/06/2020 on 06/06/2020, less than 15 days before it" in notes[0]["text"]
+    )
+    assert "no notice of the year-end conference from the head A recorded (due by 03/12/2020" in notes[1]["text"]
+
+
+def test_time_a_conference_notified_15_days_before_raises_no_warning(thidua):
+    """LC-TIME-5: passing — 05/06 is 15 days before 20/06."""
+    thidua.load(
+        laichau_year() + [ev("conference.held", "2020-06-20", block="K", kind="mid_year", notified_at="2020-06-05")]
+    )
+    notes = [n for n in thidua.standings()["blocks"][0]["notes"] if n["rule"] == "LC-TIME-5"]
+    assert [n["kind"] for n in notes] == ["note"] and "at least 15 days before it" in notes[0]["text"]
+
+
+# LC-CROSS-1 -------------------------------------------------------------------------------
+def test_cross_check_plan_and_appraiser_are_shown(thidua):
+    """LC-CROSS-1: passing — the plan names C to check A; C appraised A: shown, no warning."""
+    thidua.load(
+        laichau_year()
+        + [
+            ev("crosscheck.planned", "2020-10-01", block="K", pairs={"A": "C", "B": "D", "C": "A", "D": "B"}),
+            ev("score.appraised", "2020-12-03", unit="A", criterion="C1", points=70, appraiser="C"),
+        ]
+    )
+    lines = thidua.explain("A")["lines"]
+    assert any(ln["text"] == "cross-check plan of block K: A is checked by C" for ln in lines)
+    assert any("criterion C1, max 75: appraised by C 70; self-score 75 is replaced" in ln["text"] for ln in lines)
+    assert not [ln for ln in lines if ln["kind"] == "warning" and ln["rule"] == "LC-CROSS-1"]
+
+
+def test_cross_check_by_a_unit_the_plan_does_not_name_is_a_warning(thidua):
+    """LC-CROSS-1: failing — D appraised A although the plan names C; a plan pairing outsiders is refused."""
+    thidua.load(
+        laichau_year()
+        + [
+            ev("crosscheck.planned", "2020-10-01", block="K", pairs={"A": "C"}),
+            ev("score.appraised", "2020-12-03", unit="A", criterion="C1", points=70, appraiser="D"),
+        ]
+    )
+    warning = [ln for ln in thidua.explain("A")["lines"] if ln["kind"] == "warning" and ln["rule"] == "LC-CROSS-1"]
+    assert warning[0]["text"] == "criterion C1 appraised by D, but the block's cross-check plan names C"
+    result = thidua("import", "-", input=jsonl([ev("crosscheck.planned", block="K", pairs={"A": "A", "B": "Z"})]))
+    assert result.code == 1 and "cannot cross-check itself" in result.err
 
 
 # Supersede, retraction, as-of -------------------------------------------------------------
@@ -365,3 +517,7 @@ def test_the_demo_prints_lai_chau_2020_with_awards_and_exclusions(thidua):
     huyen = thidua.units(block="KHOI_HUYEN")
     assert huyen["LDLD_PHONG_THO"]["eligible"]  # its key leader's discipline was retracted
     assert (huyen["LDLD_PHONG_THO"]["rank"], huyen["LDLD_SIN_HO"]["rank"]) == (3, 3)
+    # LC-TIME-5: the sector block's mid-year conference (29/06) was reported on 19/06, 10 days before.
+    blocks = {b["block"]: b for b in thidua.standings()["blocks"]}
+    notices = [n for b in blocks.values() for n in b["notes"] if n["rule"] == "LC-TIME-5" and n["kind"] == "warning"]
+    assert [n["text"][:60] for n in notices] == ["the head CDN_GIAO_DUC reported the mid-year conference of 29"]

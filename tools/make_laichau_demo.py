@@ -136,8 +136,10 @@ add(
     leader=True,
     ethnic_minority=True,
 )
-add("conference.held", "2020-06-26", block="KHOI_HUYEN", kind="mid_year")
-add("conference.held", "2020-06-29", block="KHOI_NGANH", kind="mid_year")
+# LC-TIME-5: the head reports each conference to the province at least 15 days before it;
+# the sector block's mid-year notice comes 10 days before (a warning).
+add("conference.held", "2020-06-26", block="KHOI_HUYEN", kind="mid_year", notified_at="2020-06-08T08:00")
+add("conference.held", "2020-06-29", block="KHOI_NGANH", kind="mid_year", notified_at="2020-06-19T08:00")
 for unit, _ in HUYEN + NGANH:
     add(
         "report.submitted", "2020-07-06T10:00" if unit == "LDLD_THAN_UYEN" else "2020-06-19", unit=unit, kind="mid_year"
@@ -187,8 +189,8 @@ add(
     points=first_c2["points"] - 1,
     note="Sửa lại theo biên bản kiểm tra chéo",
 )
-add("conference.held", "2020-12-16", block="KHOI_HUYEN", kind="year_end")
-add("conference.held", "2020-12-17", block="KHOI_NGANH", kind="year_end")
+add("conference.held", "2020-12-16", block="KHOI_HUYEN", kind="year_end", notified_at="2020-11-30T08:00")
+add("conference.held", "2020-12-17", block="KHOI_NGANH", kind="year_end", notified_at="2020-12-01T14:00")
 add("dossier.submitted", "2020-12-18", unit="LDLD_TAM_DUONG", award="co_thi_dua_tld", copies=3)
 add("dossier.submitted", "2020-12-21T08:00", unit="CDN_GIAO_DUC", award="co_thi_dua_tld", copies=3)
 # The tie at the top of the sector block is settled by the conference (LC-AWARD-2).

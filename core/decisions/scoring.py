@@ -23,8 +23,19 @@ class SheetScore:
     defined: bool = True
 
 
-def score_sheet(facts: Facts, block: str, unit: str, rule_for: Callable[[dict], str], lines: list[Line]) -> SheetScore:
-    """Append one line per criterion of the block's sheet and return the counted points."""
+def score_sheet(
+    facts: Facts,
+    block: str,
+    unit: str,
+    rule_for: Callable[[dict], str],
+    lines: list[Line],
+    plan_rule: str | None = None,
+) -> SheetScore:
+    """Append one line per criterion of the block's sheet and return the counted points.
+
+    Each appraisal names its appraiser when the event does; with `plan_rule`, the block's cross-check
+    plan (crosscheck.planned) is shown for the unit, and an appraisal by another unit is a warning."""
+    planned = cross_check_plan(facts, block, unit, plan_rule, lines) if plan_rule else None
     sheet = facts.sheet(block)
     if sheet is None:
         lines.append(
@@ -52,16 +63,28 @@ def score_sheet(facts: Facts, block: str, unit: str, rule_for: Callable[[dict], 
         rule = rule_for(criterion)
         if appraised is not None:
             was = f"self-score {dec(own['points'])} is replaced" if own else "no self-score"
+            by = f" by {appraised['appraiser']}" if appraised.get("appraiser") else ""
             lines.append(
                 Line(
                     "score",
-                    f"{label}: appraised {dec(appraised['points'])}; {was}",
+                    f"{label}: appraised{by} {dec(appraised['points'])}; {was}",
                     rule,
                     appraised["points"],
                     events=events,
                 )
             )
             points = appraised["points"]
+            if planned is not None and planned[0] and appraised.get("appraiser") not in (None, planned[0]):
+                lines.append(
+                    Line(
+                        "warning",
+                        f"criterion {cid} appraised by {appraised['appraiser']}, but the block's cross-check plan "
+                        f"names {planned[0]}",
+                        plan_rule,
+                        counted=False,
+                        events=(appraised.position, planned[1]),
+                    )
+                )
         elif own is not None:
             lines.append(
                 Line(
@@ -79,6 +102,24 @@ def score_sheet(facts: Facts, block: str, unit: str, rule_for: Callable[[dict], 
         result.total += points
         result.sections[section] = result.sections.get(section, ZERO) + points
     return result
+
+
+def cross_check_plan(
+    facts: Facts, block: str, unit: str, rule: str, lines: list[Line]
+) -> tuple[str | None, int] | None:
+    """The unit the block's cross-check plan names to check this unit, and the plan's position."""
+    plan = facts.current("crosscheck.planned", block=block)
+    if plan is None:
+        lines.append(Line("note", f"no cross-check plan recorded for block {block}", rule, counted=False))
+        return None
+    checker = plan["pairs"].get(unit)
+    text = (
+        f"cross-check plan of block {block}: {unit} is checked by {checker}"
+        if checker
+        else f"cross-check plan of block {block} names no unit to check {unit}"
+    )
+    lines.append(Line("note", text, rule, counted=bool(checker), events=(plan.position,)))
+    return checker, plan.position
 
 
 def late_line(rule: str, what: str, fact: Fact, deadline: datetime) -> Line:

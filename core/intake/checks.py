@@ -23,15 +23,48 @@ def check(fact: Fact, facts: Facts, rules: RuleSet) -> list[Problem]:
     problems = checker(fact, facts) if checker else []
     if fact.type == "setting.changed":
         problems += check_setting(fact, rules)
-    step = rules.values.get("point_step")
-    if step is not None and "points" in fact.record and fact["points"] % step.value:
-        problems.append(
-            Problem(
-                "points",
-                f"{canonical_decimal(fact['points'])} is not a multiple of {canonical_decimal(step.value)}",
-                step.rule,
-            )
-        )
+    if "points" in fact.record:
+        problems += _point_step(fact, facts, rules)
+    return problems
+
+
+def _point_step(fact: Fact, facts: Facts, rules: RuleSet) -> list[Problem]:
+    """Points are exact decimals: a step fixed by the sheet's criterion (or a rule set's `point_step`),
+    else at most `point_places` decimal places; no step is assumed that no document states."""
+    points, step, rule = fact["points"], None, None
+    criterion = _criterion(fact, facts)
+    if criterion is not None and criterion.get("step"):
+        step, where = criterion["step"], f"the step of criterion {criterion['id']!r} on the sheet"
+    elif (fixed := rules.values.get("point_step")) is not None:
+        step, where, rule = fixed.value, "the step of the rule set", fixed.rule
+    places = rules.values.get("point_places")
+    rule = rule or (places.rule if places is not None else None)
+    if step is not None and points % step:
+        text = f"{canonical_decimal(points)} is not a multiple of {canonical_decimal(step)}, {where}"
+        return [Problem("points", text, rule)]
+    if step is None and places is not None and points != round(points, int(places.value)):
+        text = f"{canonical_decimal(points)} has more than {int(places.value)} decimal places"
+        return [Problem("points", text, rule)]
+    return []
+
+
+def _criterion(fact: Fact, facts: Facts) -> dict | None:
+    if "criterion" not in fact.record or "unit" not in fact.record:
+        return None
+    sheet = facts.sheet(facts.block_of(fact["unit"]) or "")
+    return next((c for c in sheet["criteria"] if c["id"] == fact["criterion"]), None) if sheet else None
+
+
+def _crosscheck(fact: Fact, facts: Facts) -> list[Problem]:
+    """A cross-check plan pairs members of the block; no unit checks itself."""
+    members = set(facts.members(fact["block"]))
+    problems = []
+    for checked, checker in fact["pairs"].items():
+        for unit in (checked, checker):
+            if unit not in members:
+                problems.append(Problem("pairs", f"unit {unit!r} is not a member of block {fact['block']!r}"))
+        if checked == checker:
+            problems.append(Problem("pairs", f"unit {checked!r} cannot cross-check itself"))
     return problems
 
 
@@ -236,6 +269,7 @@ def _resolution(fact: Fact, facts: Facts) -> list[Problem]:
 
 
 CHECKS = {
+    "crosscheck.planned": _crosscheck,
     "block.formed": _block_formed,
     "block.member_added": _member_added,
     "block.member_removed": _member_removed,

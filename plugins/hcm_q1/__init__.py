@@ -7,7 +7,7 @@ from thidua.api import hookimpl, load_province
 from thidua.plugins.hcm_q1 import eligibility as _eligibility
 from thidua.plugins.hcm_q1 import validate as _validate
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 _HERE = files(__name__)
 PROVINCE = load_province(

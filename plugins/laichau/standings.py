@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 from thidua.api import (
@@ -17,6 +18,7 @@ from thidua.api import (
     assign_awards,
     dec,
     late_line,
+    parse_moment,
     period_years,
     rank,
     score_sheet,
@@ -70,7 +72,7 @@ def unit_result(facts: Facts, rules: RuleSet, block: str, unit: str, year: int) 
 
 def self_assessed(facts: Facts, rules: RuleSet, block: str, unit: str, lines: list[Line]) -> Decimal:
     """LC-SCORE-1: per criterion the appraised value if any, else the self-score."""
-    part = score_sheet(facts, block, unit, lambda criterion: "LC-SCORE-1", lines).total
+    part = score_sheet(facts, block, unit, lambda criterion: "LC-SCORE-1", lines, plan_rule="LC-CROSS-1").total
     lines.append(
         Line("cap", f"self-assessed part {dec(part)} of at most {dec(rules.value('self_score_cap'))}", "LC-SCORE-1")
     )
@@ -113,12 +115,14 @@ def provincial_part(facts: Facts, rules: RuleSet, unit: str, lines: list[Line]) 
 def key_leader_discipline(facts: Facts, rules: RuleSet, unit: str, result: UnitResult) -> None:
     """LC-ELIG-1: a key leader disciplined at warning level or above excludes the unit."""
     threshold = DISCIPLINE_LEVELS.index(rules.value("excluding_discipline"))
-    for person in facts.counting("person.registered", unit=unit):
-        if not person.get("key_leader", False):
-            continue
+    below = DISCIPLINE_LEVELS[threshold - 1] if threshold else None
+    leaders = [p for p in facts.counting("person.registered", unit=unit) if p.get("key_leader", False)]
+    excluded = False
+    for person in leaders:
         for discipline in facts.counting("discipline.recorded", person=person["person"]):
             events = (person.position, discipline.position)
             if DISCIPLINE_LEVELS.index(discipline["level"]) >= threshold:
+                excluded = True
                 result.exclude(
                     "LC-ELIG-1",
                     f"key leader {person['name']} ({person['person']}) disciplined: {discipline['level']}",
@@ -134,22 +138,39 @@ def key_leader_discipline(facts: Facts, rules: RuleSet, unit: str, result: UnitR
                         events=events,
                     )
                 )
+    if not excluded:
+        names = ", ".join(f"{p['name']} ({p['person']})" for p in leaders) or "none registered"
+        result.lines.append(
+            Line(
+                "condition",
+                f"key leaders ({names}): none disciplined at {rules.value('excluding_discipline')} or above"
+                + (f", {below} does not exclude" if below else "")
+                + ": not excluded",
+                "LC-ELIG-1",
+                events=tuple(p.position for p in leaders),
+            )
+        )
 
 
 def registration_and_pledge(facts: Facts, unit: str, block: str, result: UnitResult) -> None:
-    """LC-ELIG-2: registered for emulation and signed the block's pledge."""
+    """LC-ELIG-2: registered for emulation and signed the year's pledge; a unit moved to another block
+    keeps the pledge it signed with its first block that year."""
     registered = facts.current("emulation.registered", unit=unit)
-    pledge = facts.current("pledge.signed", unit=unit, block=block)
+    pledges = sorted(facts.counting("pledge.signed", unit=unit), key=lambda f: (f.get("block") != block, f.position))
+    pledge = pledges[0] if pledges else None
     missing = [
         what for what, fact in (("emulation registration", registered), ("signed pledge", pledge)) if fact is None
     ]
     events = tuple(f.position for f in (registered, pledge) if f)
     if missing:
         result.exclude("LC-ELIG-2", "no " + " and no ".join(missing) + " for the year", events)
-    else:
-        result.lines.append(
-            Line("condition", "registered for emulation and signed the pledge", "LC-ELIG-2", events=events)
-        )
+        return
+    where = (
+        f"signed the year's pledge with block {pledge['block']} before moving to block {block}"
+        if pledge["block"] != block
+        else f"signed the pledge of block {block}"
+    )
+    result.lines.append(Line("condition", f"registered for emulation and {where}", "LC-ELIG-2", events=events))
 
 
 def reports(facts: Facts, rules: RuleSet, unit: str, year: int, result: UnitResult) -> None:
@@ -177,6 +198,25 @@ def late(rules: RuleSet, deadline_name: str, what: str, fact: Fact, deadline) ->
     return late_line(rules.cite(deadline_name), what, fact, deadline)
 
 
+def conference_notice(rules: RuleSet, formed: Fact, held: Fact, label: str) -> list[Line]:
+    """LC-TIME-5: the head reports the conference to the province at least 15 days before it (a warning)."""
+    days = int(rules.value("notice_days"))
+    due = held.at.date() - timedelta(days=days)
+    rule = rules.cite("notice_days")
+    if held.get("notified_at") is None:
+        text = f"no notice of the {label} from the head {formed['head']} recorded (due by {due:%d/%m/%Y}, {days} days before)"
+        return [Line("warning", text, rule, counted=False, events=(held.position,))]
+    notified = parse_moment(held["notified_at"])
+    if notified.date() > due:
+        text = (
+            f"the head {formed['head']} reported the {label} of {held.at:%d/%m/%Y} on {notified:%d/%m/%Y}, "
+            f"less than {days} days before it (due by {due:%d/%m/%Y})"
+        )
+        return [Line("warning", text, rule, counted=False, events=(held.position,))]
+    text = f"the head reported the {label} on {notified:%d/%m/%Y}, at least {days} days before it"
+    return [Line("note", text, rule, events=(held.position,))]
+
+
 def block_deadlines(facts: Facts, rules: RuleSet, formed: Fact, year: int) -> list[Line]:
     """LC-TIME-1..4 at block level: conferences, the scoring results, the head's proposals."""
     block, lines = formed["block"], []
@@ -197,6 +237,8 @@ def block_deadlines(facts: Facts, rules: RuleSet, formed: Fact, year: int) -> li
             )
         elif not held.at < deadline:
             lines.append(late(rules, deadline_name, label, held, deadline))
+        if held is not None:
+            lines += conference_notice(rules, formed, held, label)
     deadline = rules.deadline("deadline_scoring", year)
     members = set(facts.members(block))
     late_scores = [f for f in facts.counting("score.appraised") if f["unit"] in members and not f.at < deadline]

@@ -32,6 +32,36 @@ def _block(fact: Fact, facts: Facts, rules: RuleSet) -> list[Problem]:
     return problems
 
 
+def _member_removed(fact: Fact, facts: Facts, rules: RuleSet) -> list[Problem]:
+    """LC-ORG-1: the head and deputy serve until they hand over; they are not removed while serving."""
+    formed = facts.current("block.formed", block=fact["block"])
+    for role, label in (("head", "head"), ("deputy", "deputy")):
+        if formed is not None and formed[role] == fact["unit"]:
+            return [
+                Problem(
+                    "unit",
+                    f"{fact['unit']!r} is the {label} of block {fact['block']!r} and serves until it hands over: "
+                    "record the block again with its new head and deputy first",
+                    "LC-ORG-1",
+                )
+            ]
+    return []
+
+
+def _sheet(fact: Fact, facts: Facts, rules: RuleSet) -> list[Problem]:
+    """LC-SCORE-1: the sheet's maxima add up to at most the self-score cap."""
+    total, cap = sum((c["max"] for c in fact["criteria"]), Decimal(0)), rules.value("self_score_cap")
+    if total > cap:
+        return [
+            Problem(
+                "criteria",
+                f"the sheet's maxima add up to {dec(total)}, over the self-score cap of {dec(cap)}",
+                rules.cite("self_score_cap"),
+            )
+        ]
+    return []
+
+
 def _provincial(fact: Fact, facts: Facts, rules: RuleSet) -> list[Problem]:
     """LC-SCORE-2: each scorer's own cap."""
     cap_name = SCORERS_CAP[fact["scorer"]]
@@ -98,6 +128,8 @@ def _resolution(fact: Fact, facts: Facts, rules: RuleSet) -> list[Problem]:
 
 CHECKS = {
     "block.formed": _block,
+    "block.member_removed": _member_removed,
+    "sheet.defined": _sheet,
     "score.provincial": _provincial,
     "score.self": _self_part,
     "score.appraised": _self_part,
