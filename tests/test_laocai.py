@@ -233,11 +233,12 @@ def test_ded_ineligible_dossiers_by_tier(thidua, dossiers, deducted):
     assert units(thidua)["A"]["total"] == 85 - deducted
 
 
-def test_ded_ineligible_dossiers_need_their_count(thidua):
-    thidua.load(year())
-    assert "count: give the number of ineligible dossiers" in refused(
-        thidua, lca("deduction.recorded", unit="A", reason="invalid_dossiers")
-    )
+def test_ded_ineligible_dossiers_without_a_count_count_one(thidua):
+    """LCA-DED-2: passing — CONTRACT.md defaults `count` to 1, so a notice without it is one dossier (−1)."""
+    thidua.load(year() + [lca("deduction.recorded", unit="A", reason="invalid_dossiers")])
+    assert units(thidua)["A"]["total"] == 84
+    line = [ln for ln in explain(thidua, "A")["lines"] if ln["rule"] == "LCA-DED-2"][0]
+    assert line["text"] == "1 ineligible award dossier(s) in 1 notice(s): −1"
 
 
 # LCA-DED-3 --------------------------------------------------------------------------------
@@ -253,6 +254,50 @@ def test_ded_rule_lapses_per_event_as_a_setting(thidua):
         + [lca("setting.changed", block="K", setting="lapse_per_event", value=1)]
     )
     assert units(thidua)["A"]["total"] == 82
+
+
+def test_ded_a_late_registration_or_report_is_a_lapse_without_a_record(thidua):
+    """LCA-DED-3: failing — registration on 15/3 (LCA-TIME-1) and year-end report on 15/12 (LCA-TIME-3)
+    arrive late: −1 once for A, −1 for B, with no deduction.recorded."""
+    events = year()
+    events[5]["at"] = "2021-03-15T08:00"  # A's registration
+    events[6]["at"] = "2021-12-15"  # A's year-end report
+    events[11]["at"] = "2021-12-15T16:00"  # B's year-end report
+    thidua.load(events)
+    result = units(thidua)
+    assert (result["A"]["total"], result["B"]["total"], result["C"]["total"]) == (84, 81, 75)
+    lines = [ln for ln in explain(thidua, "A")["lines"] if ln["rule"] == "LCA-DED-3"]
+    assert [ln["text"] for ln in lines] == [
+        "lapse found: emulation registration on 15/03/2021, after its deadline 15/03/2021 (LCA-TIME-1)",
+        "lapse found: year-end report on 15/12/2021, after its deadline 15/12/2021 (LCA-TIME-3)",
+        "2 lapse(s) of the block's rules (−1 once per period, however many): −1",
+    ]
+    assert lines[-1]["events"] == [6, 7]
+    thidua.load([lca("setting.changed", block="K", setting="lapse_per_event", value=1)])
+    assert units(thidua)["A"]["total"] == 83
+
+
+def test_ded_a_conference_missed_or_attended_by_the_wrong_people_is_a_lapse(thidua):
+    """LCA-DED-3: failing — B absent, C sent the wrong people to the year-end conference: −1 each."""
+    thidua.load(
+        year() + [lca("conference.held", "2021-12-28", block="K", kind="year_end", absent=["B"], wrong_people=["C"])]
+    )
+    result = units(thidua)
+    assert (result["A"]["total"], result["B"]["total"], result["C"]["total"]) == (85, 81, 74)
+    texts = [ln["text"] for ln in explain(thidua, "C")["lines"] if ln["rule"] == "LCA-DED-3"]
+    assert texts[0] == "lapse found: attended with the wrong people the block's year_end conference of 28/12/2021"
+
+
+def test_ded_documents_in_time_and_full_attendance_are_no_lapse(thidua):
+    """LCA-DED-3: passing — registration on 14/3 23:59, report on 14/12, everyone at the conference."""
+    events = year()
+    events[5]["at"] = "2021-03-14T23:59"
+    events[6]["at"] = "2021-12-14T23:59"
+    thidua.load(events + [lca("conference.held", "2021-12-28", block="K", kind="year_end", absent=[])])
+    assert units(thidua)["A"]["total"] == 85
+    assert [ln["text"] for ln in explain(thidua, "A")["lines"] if ln["rule"] == "LCA-DED-3"] == [
+        "no lapse of the block's rules recorded or found (late documents, conferences)"
+    ]
 
 
 def test_ded_no_deduction_recorded_deducts_nothing(thidua):
@@ -291,9 +336,26 @@ def test_elig_a_block_formed_after_15_march_2021_ranks_from_2022(thidua):
     assert next_year["A"]["rank"] == 1 and next_year["A"]["award"] == "co_thi_dua_ubnd_tinh"
 
 
-def test_elig_a_block_formed_before_the_cutoff_ranks_that_year(thidua):
-    thidua.load(year(formed_on="2021-03-15"))
+def test_elig_a_block_formed_early_in_2021_also_ranks_only_from_2022(thidua):
+    """LCA-ELIG-2: failing — formed on 01/02/2021, before 15/3: the seed sets no cut-off day."""
+    thidua.load(year(formed_on="2021-02-01"))
+    result = units(thidua)
+    assert all(u["reasons"] == ["LCA-ELIG-2"] and u["award"] is None for u in result.values())
+    line = [ln for ln in explain(thidua, "A")["lines"] if ln["rule"] == "LCA-ELIG-2"][0]
+    assert line["text"] == ("block formed on 01/02/2021 (formed_on), in 2021: it ranks and proposes awards from 2022")
+
+
+def test_elig_a_block_formed_the_year_before_ranks_and_says_so(thidua):
+    """LCA-ELIG-2: passing — formed on 31/12/2020, it ranks in 2021; explain says it was checked."""
+    thidua.load(year(formed_on="2020-12-31"))
     assert units(thidua)["A"]["award"] == "co_thi_dua_ubnd_tinh"
+    lines = explain(thidua, "A")["lines"]
+    assert {"kind": "condition", "rule": "LCA-ELIG-2"}.items() <= [ln for ln in lines if ln["rule"] == "LCA-ELIG-2"][
+        0
+    ].items()
+    assert [ln["text"] for ln in lines if ln["rule"] == "LCA-ELIG-1"] == [
+        "no criticism document for a serious violation recorded: not excluded"
+    ]
 
 
 # LCA-RANK-1 -------------------------------------------------------------------------------
@@ -360,4 +422,8 @@ def test_the_demo_prints_lao_cai_2021(thidua):
     assert result["SO_TAI_CHINH"]["total"] == 90.5
     assert result["THANH_TRA"]["reasons"] == ["LCA-ELIG-1"]
     assert result["CT_APATIT"]["reasons"] == ["LCA-ELIG-2"]
-    assert result["HOI_LUAT_GIA"]["total"] == 68.5
+    # LCA-DED-3, one point once each: Hội Luật gia sent the wrong people to the year-end conference
+    # (68.5 − 1); VP_UBND registered on 20/03 (93 − 1); Ngoại vụ reported on 16/12 (82.5 − 1).
+    assert result["HOI_LUAT_GIA"]["total"] == 67.5
+    assert (result["VP_UBND"]["total"], result["SO_NGOAI_VU"]["total"]) == (92, 81.5)
+    assert result["SO_TU_PHAP"]["total"] == 87  # two recorded lapses: −1 once

@@ -136,10 +136,8 @@ add(
     leader=True,
     ethnic_minority=True,
 )
-# LC-TIME-5: the head reports each conference to the province at least 15 days before it;
-# the sector block's mid-year notice comes 10 days before (a warning).
-add("conference.held", "2020-06-26", block="KHOI_HUYEN", kind="mid_year", notified_at="2020-06-08T08:00")
-add("conference.held", "2020-06-29", block="KHOI_NGANH", kind="mid_year", notified_at="2020-06-19T08:00")
+add("conference.held", "2020-06-26", block="KHOI_HUYEN", kind="mid_year")
+add("conference.held", "2020-06-29", block="KHOI_NGANH", kind="mid_year")
 for unit, _ in HUYEN + NGANH:
     add(
         "report.submitted", "2020-07-06T10:00" if unit == "LDLD_THAN_UYEN" else "2020-06-19", unit=unit, kind="mid_year"
@@ -189,8 +187,8 @@ add(
     points=first_c2["points"] - 1,
     note="Sửa lại theo biên bản kiểm tra chéo",
 )
-add("conference.held", "2020-12-16", block="KHOI_HUYEN", kind="year_end", notified_at="2020-11-30T08:00")
-add("conference.held", "2020-12-17", block="KHOI_NGANH", kind="year_end", notified_at="2020-12-01T14:00")
+add("conference.held", "2020-12-16", block="KHOI_HUYEN", kind="year_end")
+add("conference.held", "2020-12-17", block="KHOI_NGANH", kind="year_end")
 add("dossier.submitted", "2020-12-18", unit="LDLD_TAM_DUONG", award="co_thi_dua_tld", copies=3)
 add("dossier.submitted", "2020-12-21T08:00", unit="CDN_GIAO_DUC", award="co_thi_dua_tld", copies=3)
 # The tie at the top of the sector block is settled by the conference (LC-AWARD-2).
@@ -204,5 +202,16 @@ add(
 )
 
 OUT.parent.mkdir(parents=True, exist_ok=True)
+# Added after the first release, so that the earlier events keep their ids and content: each
+# conference's record, completed with the day the head reported it to the province (LC-TIME-5, at
+# least 15 days before), supersedes the first one. The sector block's mid-year notice came 10 days before.
+for block, kind, at, notified in (
+    ("KHOI_HUYEN", "mid_year", "2020-06-26", "2020-06-08T08:00"),
+    ("KHOI_NGANH", "mid_year", "2020-06-29", "2020-06-19T08:00"),
+    ("KHOI_HUYEN", "year_end", "2020-12-16", "2020-11-30T08:00"),
+    ("KHOI_NGANH", "year_end", "2020-12-17", "2020-12-01T14:00"),
+):
+    add("conference.held", at, block=block, kind=kind, notified_at=notified)
+
 OUT.write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in events), encoding="utf-8")
 print(f"{len(events)} events -> {OUT}")

@@ -135,6 +135,11 @@ add("conference.held", "2021-12-28", block="KHOI_TONG_HOP", kind="year_end")
 add("conference.held", "2021-12-29", block="KHOI_DN_TP", kind="year_end")
 add("dossier.submitted", "2021-12-30", unit="SO_NOI_VU", award="co_thi_dua_ubnd_tinh")
 add("dossier.submitted", "2022-01-05", unit="VP_UBND", award="bang_khen_ubnd_tinh")
+# Added after the first release, so that the earlier events keep their ids and content: the year-end
+# conference's record, completed with its attendance, supersedes the first one. Hội Luật gia sent
+# people other than those required: a lapse of LCA-DED-3, as are the late registration of VP_UBND
+# (LCA-TIME-1) and the late report of SO_NGOAI_VU (LCA-TIME-3) above, found without a record.
+add("conference.held", "2021-12-28", block="KHOI_TONG_HOP", kind="year_end", wrong_people=["HOI_LUAT_GIA"])
 
 OUT.parent.mkdir(parents=True, exist_ok=True)
 OUT.write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in events), encoding="utf-8")

@@ -58,7 +58,9 @@ def unit_result(facts: Facts, rules: RuleSet, block: str, unit: str, year: int, 
     result = UnitResult(unit, registered["name"] if registered else unit, ZERO, True)
     content = sections(facts, rules, block, unit, result.lines)
     bonus = bonuses(facts, rules, unit, result.lines)
-    deducted = deductions(facts, rules, block, unit, result.lines)
+    deducted = deductions(
+        facts, rules, block, unit, result.lines, lapses_found(facts, rules, block, unit, year, formed_on)
+    )
     result.total = content + bonus - deducted
     result.lines.append(
         Line(
@@ -68,9 +70,14 @@ def unit_result(facts: Facts, rules: RuleSet, block: str, unit: str, year: int, 
             result.total,
         )
     )
-    for violation in facts.counting("violation.recorded", unit=unit):
+    violations = facts.counting("violation.recorded", unit=unit)
+    for violation in violations:
         result.exclude(
             "LCA-ELIG-1", "criticism document for a serious violation: not ranked or acclaimed", (violation.position,)
+        )
+    if not violations:
+        result.lines.append(
+            Line("condition", "no criticism document for a serious violation recorded: not excluded", "LCA-ELIG-1")
         )
     unit_deadlines(facts, rules, unit, year, formed_on, result)
     return result
@@ -154,7 +161,47 @@ def bonuses(facts: Facts, rules: RuleSet, unit: str, lines: list[Line]) -> Decim
     return total
 
 
-def deductions(facts: Facts, rules: RuleSet, block: str, unit: str, lines: list[Line]) -> Decimal:
+def lapses_found(
+    facts: Facts, rules: RuleSet, block: str, unit: str, year: int, formed_on: date
+) -> list[tuple[str, tuple[int, ...]]]:
+    """LCA-DED-3 lapses the log shows without anyone recording them: a registration (LCA-TIME-1) or
+    year-end report (LCA-TIME-3) that arrived after its deadline, and a block conference the unit
+    missed or attended with the wrong people."""
+    found = []
+    for event_type, where, deadline_name, what in LATE_DOCUMENTS:
+        fact = facts.current(event_type, unit=unit, **where)
+        deadline = rules.deadline(deadline_name, year)
+        if deadline_name == "deadline_registration" and formed_on >= deadline.date():
+            continue
+        if fact is not None and not fact.at < deadline:
+            found.append(
+                (
+                    f"{what} on {fact.at:%d/%m/%Y}, after its deadline {deadline:%d/%m/%Y} "
+                    f"({rules.cite(deadline_name)})",
+                    (fact.position,),
+                )
+            )
+    for held in facts.counting("conference.held", block=block):
+        for key, what in (("absent", "missed"), ("wrong_people", "attended with the wrong people")):
+            if unit in (held.get(key) or ()):
+                found.append((f"{what} the block's {held['kind']} conference of {held.at:%d/%m/%Y}", (held.position,)))
+    return found
+
+
+LATE_DOCUMENTS = (
+    ("emulation.registered", {}, "deadline_registration", "emulation registration"),
+    ("report.submitted", {"kind": "year_end"}, "deadline_reports", "year-end report"),
+)
+
+
+def deductions(
+    facts: Facts,
+    rules: RuleSet,
+    block: str,
+    unit: str,
+    lines: list[Line],
+    found: list[tuple[str, tuple[int, ...]]] = (),
+) -> Decimal:
     """LCA-DED-1..3 and the block's own deductions; returns the points deducted (positive)."""
     recorded = facts.counting("deduction.recorded", unit=unit)
     total = ZERO
@@ -201,23 +248,46 @@ def deductions(facts: Facts, rules: RuleSet, block: str, unit: str, lines: list[
             )
         )
         total += points
-    # LCA-DED-3: not following the block's rules.
+    # LCA-DED-3: not following the block's rules, recorded by hand or found in the log.
     lapses = [d for d in recorded if d["reason"] == "rule_lapse"]
-    if lapses:
+    each = rules.value("lapse_points")
+    for lapse in lapses:
+        what = lapse.get("note") or lapse.get("ref") or "not following the block's rules"
+        count = lapse.get("count", 1)
+        lines.append(
+            Line(
+                "condition",
+                f"lapse recorded: {what}" + (f" (×{count})" if count > 1 else ""),
+                "LCA-DED-3",
+                counted=False,
+                events=(lapse.position,),
+            )
+        )
+    for text, events in found:
+        lines.append(Line("condition", f"lapse found: {text}", "LCA-DED-3", counted=False, events=events))
+    number = sum(d.get("count", 1) for d in lapses) + len(found)
+    if number:
         per_event, line = setting(facts, rules, "lapse_per_event", block)
-        count = sum(d.get("count", 1) for d in lapses) if per_event else 1
-        points = rules.value("lapse_points") * count
-        how = f"−{dec(rules.value('lapse_points'))} per lapse" if per_event else "−1 once per period, however many"
+        points = each * (number if per_event else 1)
+        how = f"−{dec(each)} per lapse" if per_event else f"−{dec(each)} once per period, however many"
         lines.append(
             Line(
                 "deduction",
-                f"{len(lapses)} record(s) of not following the block's rules ({how}): −{dec(points)}",
+                f"{number} lapse(s) of the block's rules ({how}): −{dec(points)}",
                 "LCA-DED-3",
                 -points,
-                events=tuple(d.position for d in lapses) + line.events,
+                events=tuple(d.position for d in lapses) + tuple(p for _, e in found for p in e) + line.events,
             )
         )
         total += points
+    else:
+        lines.append(
+            Line(
+                "condition",
+                "no lapse of the block's rules recorded or found (late documents, conferences)",
+                "LCA-DED-3",
+            )
+        )
     for other in (d for d in recorded if d["reason"] == "other"):
         lines.append(
             Line(
@@ -242,27 +312,26 @@ def dossier_tier(rules: RuleSet, count: int) -> Decimal:
 
 
 def new_block(facts: Facts, rules: RuleSet, formed: Fact, year: int, result: BlockResult) -> None:
-    """LCA-ELIG-2: a block formed after the cut-off ranks and proposes awards from the next year."""
-    cutoff_mmdd, setting_line = setting(facts, rules, "new_block_cutoff", formed["block"])
+    """LCA-ELIG-2: a block formed in a year (whatever the month) ranks and proposes awards from the next year."""
     source = "formed_on" if formed.get("formed_on") else "the date of its block.formed event"
     formed_on = formed_date(formed)
-    cutoff = date(formed_on.year, int(cutoff_mmdd) // 100, int(cutoff_mmdd) % 100)
-    if formed_on.year == year and formed_on > cutoff:
+    if formed_on.year >= year:
         text = (
-            f"block formed on {formed_on:%d/%m/%Y} ({source}), after {cutoff:%d/%m}: it ranks and proposes awards "
-            f"from {year + 1}"
+            f"block formed on {formed_on:%d/%m/%Y} ({source}), in {formed_on.year}: it ranks and proposes awards "
+            f"from {formed_on.year + 1}"
         )
         for unit in result.units:
-            unit.exclude("LCA-ELIG-2", text, (formed.position,) + setting_line.events)
+            unit.exclude("LCA-ELIG-2", text, (formed.position,))
         result.lines.append(Line("exclusion", text, "LCA-ELIG-2", events=(formed.position,)))
+        return
+    text = f"block formed on {formed_on:%d/%m/%Y} ({source}), before {year}: it ranks and proposes awards in {year}"
+    for unit in result.units:
+        unit.lines.append(Line("condition", text, "LCA-ELIG-2", events=(formed.position,)))
 
 
 def unit_deadlines(facts: Facts, rules: RuleSet, unit: str, year: int, formed_on: date, result: UnitResult) -> None:
     """LCA-TIME-1 (registration; not for a block formed after it) and LCA-TIME-3 (year-end report)."""
-    for event_type, where, deadline_name, what in (
-        ("emulation.registered", {}, "deadline_registration", "emulation registration"),
-        ("report.submitted", {"kind": "year_end"}, "deadline_reports", "year-end report"),
-    ):
+    for event_type, where, deadline_name, what in LATE_DOCUMENTS:
         fact = facts.current(event_type, unit=unit, **where)
         deadline = rules.deadline(deadline_name, year)
         if deadline_name == "deadline_registration" and formed_on >= deadline.date():
@@ -285,7 +354,18 @@ def block_deadlines(facts: Facts, rules: RuleSet, formed: Fact, year: int) -> li
     block, lines = formed["block"], []
     budget = facts.current("report.submitted", unit=formed["head"], kind="budget_estimate")
     deadline = rules.deadline("deadline_budget", year)
-    if budget is None:
+    if formed_date(formed) >= deadline.date():
+        lines.append(
+            Line(
+                "note",
+                f"block formed on {formed_date(formed):%d/%m/%Y}: its head was not approved before "
+                f"{deadline:%d/%m/%Y}, so no budget estimate was due",
+                "LCA-TIME-2",
+                counted=False,
+                events=(formed.position,),
+            )
+        )
+    elif budget is None:
         lines.append(
             Line(
                 "warning",

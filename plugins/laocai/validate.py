@@ -109,17 +109,10 @@ def _resolution(fact: Fact, facts: Facts, rules: RuleSet) -> list[Problem]:
     return []
 
 
-def _deduction(fact: Fact, facts: Facts, rules: RuleSet) -> list[Problem]:
-    if fact["reason"] == "invalid_dossiers" and "count" not in fact.record:
-        return [Problem("count", "give the number of ineligible dossiers named in the board's notice", "LCA-DED-2")]
-    return []
-
-
 CHECKS = {
     "sheet.defined": _sheet,
     "score.self": _score,
     "score.appraised": _score,
     "bonus.awarded": _bonus,
     "conference.resolved": _resolution,
-    "deduction.recorded": _deduction,
 }
