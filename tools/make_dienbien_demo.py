@@ -98,6 +98,24 @@ for unit, (_, split, rating, arrival) in UNITS.items():
 for i, (person, _name, _unit, _leader) in enumerate(PEOPLE):
     award = "bang_khen_tld" if i < 2 else "bang_khen_ldld_tinh"
     add("dossier.submitted", f"2020-12-0{1 + i % 9}", person=person, award=award, copies=3 if person != "P02" else 1)
+# Added after the first release, so that the earlier events keep their ids and content.
+# DB-TIME-2: the registrations for 2021 under this guidance, in the seed's own spellings (DB-TITLE-1);
+# Nậm Pồ's arrives on 15/01/2021, late. They supersede the registrations recorded in January 2020.
+add(
+    "emulation.registered", "2021-01-08", unit="LDLD_TP_DBP", titles=["Cờ thi đua của Tổng Liên đoàn Lao động Việt Nam"]
+)
+add("emulation.registered", "2021-01-15T09:00", unit="LDLD_NAM_PO", titles=["Chiến sỹ thi đua cơ sở"])
+# DB-TIME-1: an individual's dossier on 11/12 is not proposed and not counted in the union's proposals.
+add(
+    "person.registered",
+    "2020-01-02",
+    person="P11",
+    name="Lò Thị Xuân",
+    unit="LDLD_TP_DBP",
+    category="direct_worker",
+    ethnic_minority=True,
+)
+add("dossier.submitted", "2020-12-11T08:00", person="P11", award="bang_khen_ldld_tinh", copies=1)
 
 OUT.parent.mkdir(parents=True, exist_ok=True)
 OUT.write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in events), encoding="utf-8")

@@ -134,4 +134,5 @@ def eligibility_from_standings(standings: Standings) -> Eligibility:
             candidates.append(
                 Candidate(unit.unit, "unit", unit.name, unit.eligible, levels, list(unit.reasons), unit.lines)
             )
+    candidates += standings.persons
     return Eligibility(standings.province, standings.period, candidates, list(standings.lines))

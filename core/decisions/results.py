@@ -84,6 +84,7 @@ class Standings:
     period: str
     blocks: list[BlockResult]
     lines: list[Line] = field(default_factory=list)  # province-level notes (e.g. individual proposals)
+    persons: list[Candidate] = field(default_factory=list)  # individuals proposed (eligibility, explain --person)
 
     def find(self, unit: str) -> tuple[BlockResult, UnitResult] | None:
         for block in self.blocks:
