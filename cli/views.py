@@ -163,6 +163,9 @@ def explain(data: dict[str, Any], fmt: str, lang: str = "en", names: Names | Non
         for line in data["lines"]
     ]
     out.append(table(_h(["kind", "rule", "points", "counts", "events", "what"], lang), rows, right=[2]))
+    if data.get("context"):
+        out += ["", f"In block {data['block']}:" if lang == "en" else f"Trong khối {data['block']}:"]
+        out += [f"  {_mark(line)} [{line['rule']}] {line['text']}" + _events(line) for line in data["context"]]
     out += ["", "Rules cited:" if lang == "en" else "Điều khoản viện dẫn:"]
     for rule in data["rules_cited"]:
         out.append(f"  {rule['rule']}: {rule['summary']}")
@@ -196,9 +199,21 @@ def _plain(value: Any) -> str:
 
 
 def _event_line(event: dict[str, Any]) -> str:
-    skip = {"position", "type", "status", "recorded_at", "province", "period", "at", "note", "actor"}
+    skip = {
+        "position",
+        "type",
+        "status",
+        "recorded_at",
+        "province",
+        "period",
+        "at",
+        "note",
+        "actor",
+        "retraction_reason",
+    }
     detail = " ".join(f"{k}={_plain(v)}" for k, v in event.items() if k not in skip)
-    return f"  #{event['position']:<5} {event['at'][:16].replace('T', ' ')}  {event['type']:<20} [{event['status']}]  {detail}"
+    status = event["status"] + (f": {event['retraction_reason']}" if event.get("retraction_reason") else "")
+    return f"  #{event['position']:<5} {event['at'][:16].replace('T', ' ')}  {event['type']:<20} [{status}]  {detail}"
 
 
 def _levels(candidate: dict[str, Any]) -> str:
@@ -296,6 +311,14 @@ def explain_candidate(data: dict[str, Any], fmt: str, lang: str = "en", names: N
             out.append(f"      Interpretation: {rule['interpretation']}")
     out += ["", "Events behind these conditions:" if lang == "en" else "Sự kiện làm căn cứ:"]
     out += [_event_line(e) for e in data["events"]] or ["  (none)"]
+    if data["other_events"]:
+        out += [
+            "",
+            f"Other events naming this {data['kind']} (retracted and superseded ones included):"
+            if lang == "en"
+            else "Sự kiện khác về đối tượng này (kể cả sự kiện đã thu hồi, đã thay thế):",
+        ]
+        out += [_event_line(e) for e in data["other_events"]]
     return "\n".join(out) + "\n"
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -120,3 +121,36 @@ def testland(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.syspath_prepend(str(site))
     monkeypatch.syspath_prepend(str(TESTLAND))
     return site
+
+
+def quotes_not_in_seed(province: str) -> list[str]:
+    """Every rule's quote must be the seed's own words: each part between "…" is found in the seed
+    (whitespace and the seed's markdown emphasis aside). Returns the parts that are not."""
+    import re
+    import tomllib
+    import unicodedata
+
+    def norm(text: str) -> str:
+        return " ".join(unicodedata.normalize("NFC", text).replace("*", "").split())
+
+    seeds = Path(os.environ.get("THIDUA_SEEDS", "/work/shared/seeds"))
+    if not seeds.is_dir():
+        pytest.skip(f"the seed documents are not at {seeds} (set THIDUA_SEEDS)")
+    root = Path(__file__).parent.parent
+    data = tomllib.loads((root / "plugins" / province / "rules.toml").read_text(encoding="utf-8"))
+    missing = []
+    for version in data["versions"]:
+        seed = norm((seeds / version["seed"]).read_text(encoding="utf-8"))
+        for rule_id, rule in version["rules"].items():
+            for part in re.split(r"\s*…\s*", rule["quote"]):
+                if norm(part).strip(" .") and norm(part).strip(" .") not in seed:
+                    missing.append(f"{rule_id}: {part}")
+    return missing
+
+
+def quote_of(province: str, rule_id: str) -> str:
+    import tomllib
+
+    root = Path(__file__).parent.parent
+    data = tomllib.loads((root / "plugins" / province / "rules.toml").read_text(encoding="utf-8"))
+    return data["versions"][-1]["rules"][rule_id]["quote"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import jsonl
+from conftest import jsonl, quotes_not_in_seed
 
 
 def db(event_type, at="2020-06-01", **keys):
@@ -344,3 +344,16 @@ def test_the_demo_prints_the_districts_block(thidua):
         "leading unit of block KHOI_HUYEN (suy tôn đơn vị dẫn đầu): LDLD_TP_DBP, highest cross-scored total "
         + str(result["LDLD_TP_DBP"]["total"])
     ]
+
+
+def test_explain_a_unit_shows_the_quota_arithmetic_of_its_block(thidua):
+    """DB-QUOTA-1: the unit not proposed sees why: ⌊0.2 × 5⌋ = 1 place, taken by A."""
+    thidua.load(year())
+    context = [ln["text"] for ln in explain(thidua, unit="B")["context"]]
+    assert "proposal quota = ⌊0.2 × 5 unit(s) rated excellent⌋ = ⌊1⌋ = 1" in context
+    assert "award places: 1 × de_nghi_khen_thuong" in context
+
+
+def test_every_quote_is_the_seeds_own_words():
+    """Quotes must be the seed's words (each part between "…" found in the seed)."""
+    assert quotes_not_in_seed("dienbien") == []

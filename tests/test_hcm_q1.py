@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from conftest import jsonl
+from conftest import jsonl, quotes_not_in_seed
 
 PERIOD = "2015-2019"
 
@@ -181,6 +181,39 @@ def test_honoured_at_city_level_in_2010_2014_still_qualifies_at_district_level(t
     assert levels == {"district": ["1"]} and found["reasons"] == ["Q1-PRIOR-1"]
 
 
+def test_not_honoured_before_is_a_checked_condition(thidua):
+    """Q1-PRIOR-1: passing — checked and none recorded is said, not silent."""
+    thidua.load(technical([65_000_000] * 5) + dossiers())
+    _, found, _ = candidate(thidua)
+    explained = thidua("explain", "--province", "hcm_q1", "--period", PERIOD, "--person", "X", "--format", "json")
+    texts = [ln["text"] for ln in explained.json()["lines"] if ln["rule"] == "Q1-PRIOR-1"]
+    assert texts == [
+        "not honoured at the city conference of the previous phase (dhtt_city_2010_2014: none recorded): not excluded",
+        "not honoured at the district conference of the previous phase (dhtt_district_2010_2014: none recorded): "
+        "not excluded",
+    ]
+
+
+def test_explain_table_shows_retracted_and_superseded_events(thidua):
+    """The table view of a District 1 explanation lists the retracted and superseded events its JSON has."""
+    thidua.load(
+        technical([65_000_000] * 5)
+        + dossiers()
+        + [
+            q1("honor.received", id="h1", person="X", honor="dhtt_city_2010_2014", year=2014),
+            q1("event.retracted", target="h1", reason="nhầm người"),
+            q1("training.contributed", "2016-02-01", person="X"),
+        ]
+    )
+    data = thidua("explain", "--province", "hcm_q1", "--period", PERIOD, "--person", "X", "--format", "json").json()
+    statuses = {e["type"]: e["status"] for e in data["other_events"]}
+    assert statuses["honor.received"].startswith("retracted by #")
+    table = thidua("explain", "--province", "hcm_q1", "--period", PERIOD, "--person", "X")
+    assert "Other events naming this person (retracted and superseded ones included):" in table.out
+    assert "honor.received" in table.out and ": nhầm người]" in table.out
+    assert "[superseded by #" in table.out
+
+
 def test_honoured_at_district_level_excludes_there_only(thidua):
     thidua.load(
         technical([65_000_000] * 5)
@@ -240,6 +273,50 @@ def test_a_shared_initiative_counts_for_each_author_with_its_share(thidua):
     thidua.load([q1("event.retracted", target=6, reason="nhập sai")])  # retract S (log position 6)
     assert candidate(thidua, "X")[0] == {}  # 10m left
     assert candidate(thidua, "Y")[0] == {}  # 30m left
+
+
+def three_way(benefits):
+    """X (technical staff), Y and Z share initiatives equally, one per benefit."""
+    events = base() + [
+        q1("person.registered", person=p, name=f"Trần {p}", unit="CD1", category="technical_staff") for p in "YZ"
+    ]
+    events.append(q1("training.contributed", person="X"))
+    for i, benefit in enumerate(benefits):
+        events.append(
+            q1(
+                "initiative.recognized",
+                initiative=f"T{i}",
+                title="Ba tác giả",
+                authors=["X", "Y", "Z"],
+                scope="grassroots",
+                applied=True,
+                benefit_vnd=benefit,
+                recognized_on="2018-03-01",
+            )
+        )
+    return events + dossiers(city=None)
+
+
+def test_three_equal_shares_of_100_million_add_up_exactly_to_the_threshold(thidua):
+    """Q1-INIT-1: passing — a third of 3 × 100,000,000 is exactly 100,000,000 (Q1-DIST-1 needs that much);
+    the shares are exact fractions, rounded only for display."""
+    thidua.load(three_way([100_000_000] * 3))
+    levels, found, _ = candidate(thidua)
+    assert levels == {"district": ["1"]}
+    explained = thidua("explain", "--province", "hcm_q1", "--period", PERIOD, "--person", "X", "--format", "json")
+    texts = [ln["text"] for ln in explained.json()["lines"]]
+    assert "district object 1: benefit 100.000.000 VND, needs 100.000.000 VND: met" in texts
+    assert any("share 33.333.333,33 VND (exactly 1/3) of 100.000.000 VND" in t for t in texts)
+
+
+def test_three_equal_shares_just_under_the_threshold_do_not_meet_it(thidua):
+    """Q1-INIT-1: failing — with one benefit of 99,999,999 the exact total is 99,999,999.67 (display), under."""
+    thidua.load(three_way([100_000_000, 100_000_000, 99_999_999]))
+    assert candidate(thidua)[0] == {}
+    explained = thidua("explain", "--province", "hcm_q1", "--period", PERIOD, "--person", "X", "--format", "json")
+    assert "district object 1: benefit 99.999.999,67 VND, needs 100.000.000 VND: not met" in [
+        ln["text"] for ln in explained.json()["lines"]
+    ]
 
 
 def test_an_initiative_not_applied_does_not_count(thidua):
@@ -381,3 +458,8 @@ def test_the_demo_phase(thidua):
         "recognised 20/12/2014, outside the phase" in explained
         and "benefit 40.000.000 VND, needs 50.000.000 VND: not met" in explained
     )
+
+
+def test_every_quote_is_the_seeds_own_words():
+    """Quotes must be the seed's words (each part between "…" found in the seed)."""
+    assert quotes_not_in_seed("hcm_q1") == []

@@ -7,8 +7,12 @@ import csv
 import io
 
 import pytest
+<<<<<<< HEAD
 
 from conftest import ev, jsonl, laichau_year
+=======
+from conftest import ev, jsonl, laichau_year, quote_of, quotes_not_in_seed
+>>>>>>> cc5fba8 (District 1: benefit shares as exact fractions, rounded only for display (Q1-INIT-1); 'checked, none' for Q1-PRIOR-1; explain: retraction reasons, the block's context (award places, quota arithmetic, ties) and the candidate table's retracted/superseded events; every quote checked against the seed's words)
 
 
 def lines_of(explained, rule):
@@ -521,3 +525,38 @@ def test_the_demo_prints_lai_chau_2020_with_awards_and_exclusions(thidua):
     blocks = {b["block"]: b for b in thidua.standings()["blocks"]}
     notices = [n for b in blocks.values() for n in b["notes"] if n["rule"] == "LC-TIME-5" and n["kind"] == "warning"]
     assert [n["text"][:60] for n in notices] == ["the head CDN_GIAO_DUC reported the mid-year conference of 29"]
+
+
+# explain an auditor can follow -------------------------------------------------------------
+def test_explain_shows_why_an_event_was_retracted(thidua):
+    """Retraction reasons shown (LC-SCORE-1): the retracted appraisal names its retraction's reason, in JSON and
+    in the table; an event that still counts has none."""
+    thidua.load(
+        laichau_year()
+        + [
+            ev("score.appraised", "2020-12-03", id="a1", unit="A", criterion="C1", points=60),
+            ev("event.retracted", "2020-12-04", target="a1", reason="chấm nhầm đơn vị"),
+        ]
+    )
+    explained = thidua.explain("A")
+    events = {e["type"]: e for e in explained["events"]}
+    assert events["score.appraised"]["retraction_reason"] == "chấm nhầm đơn vị"
+    assert "retraction_reason" not in events["score.self"]
+    table = thidua("explain", "--province", "laichau", "--period", "2020", "--unit", "A")
+    assert "[retracted by #" in table.out and ": chấm nhầm đơn vị]" in table.out
+
+
+def test_explain_gives_the_units_context_places_and_tied_units(thidua):
+    """LC-AWARD-1/2: a unit's explanation carries its block's award places, settings and the tie it is in."""
+    thidua.load(laichau_year({"A": (120, 9), "B": (120, 9), "C": (100, 7)}))
+    context = [(ln["rule"], ln["text"]) for ln in thidua.explain("C")["context"]]
+    assert ("LC-AWARD-1", "award places: 1 × co_thi_dua_tld, 1 × co_thi_dua_ldld_tinh") in context
+    assert any(rule == "LC-AWARD-2" and "tie at 129 points among A, B" in text for rule, text in context)
+    table = thidua("explain", "--province", "laichau", "--period", "2020", "--unit", "C")
+    assert "In block K:" in table.out and "award places: 1 × co_thi_dua_tld" in table.out
+
+
+def test_every_quote_is_the_seeds_own_words():
+    """Quotes must be the seed's words (each part between "…" found in the seed)."""
+    assert quotes_not_in_seed("laichau") == []
+    assert "Có sự đồng thuận" in quote_of("laichau", "LC-SCORE-3") and "150 điểm" in quote_of("laichau", "LC-SCORE-3")

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import pytest
+<<<<<<< HEAD
 
 from conftest import jsonl
+=======
+from conftest import jsonl, quote_of, quotes_not_in_seed
+>>>>>>> cc5fba8 (District 1: benefit shares as exact fractions, rounded only for display (Q1-INIT-1); 'checked, none' for Q1-PRIOR-1; explain: retraction reasons, the block's context (award places, quota arithmetic, ties) and the candidate table's retracted/superseded events; every quote checked against the seed's words)
 
 
 def lca(event_type, at="2021-06-01", **keys):
@@ -427,3 +431,12 @@ def test_the_demo_prints_lao_cai_2021(thidua):
     assert result["HOI_LUAT_GIA"]["total"] == 67.5
     assert (result["VP_UBND"]["total"], result["SO_NGOAI_VU"]["total"]) == (92, 81.5)
     assert result["SO_TU_PHAP"]["total"] == 87  # two recorded lapses: −1 once
+
+
+def test_every_quote_is_the_seeds_own_words():
+    """Quotes must be the seed's words (each part between "…" found in the seed)."""
+    assert quotes_not_in_seed("laocai") == []
+    # LCA-TIME-3 keeps "Đối với năm 2021"; LCA-TIME-2 keeps the approval condition; LCA-RANK-1 states the scoring.
+    assert quote_of("laocai", "LCA-TIME-3").startswith("Đối với năm 2021, báo cáo")
+    assert "sau khi có quyết định phê chuẩn của Chủ tịch Ủy ban nhân dân tỉnh" in quote_of("laocai", "LCA-TIME-2")
+    assert "chấm điểm cuối năm" in quote_of("laocai", "LCA-RANK-1")

@@ -44,6 +44,16 @@ def assign_awards(
     broken: every member is `pending` for the first award it contests, until a resolution.
     `among` narrows who may receive a place (e.g. only units rated excellent).
     """
+    counts: dict[tuple[str, str], int] = {}
+    for place in places:
+        counts[(place.award, place.rule)] = counts.get((place.award, place.rule), 0) + 1
+    block.lines.append(
+        Line(
+            "note",
+            "award places: " + (", ".join(f"{n} × {award}" for (award, _), n in counts.items()) or "none"),
+            places[0].rule if places else tie_rule,
+        )
+    )
     open_places = list(places)
     by_unit = {u.unit: u for u in block.units}
     settled: set[str] = set()

@@ -90,17 +90,22 @@ def export_json(stored: Stored) -> dict[str, Any]:
     }
 
 
-def event_json(fact: Fact) -> dict[str, Any]:
-    """An event as explain shows it: its wire record, position and whether it counts."""
+def event_json(fact: Fact, facts: Facts | None = None) -> dict[str, Any]:
+    """An event as explain shows it: its wire record, position, whether it counts and, when it was
+    retracted, the retraction's reason."""
     fields = EVENT_TYPES[fact.type].fields()
     record = {k: fields[k].wire(v) for k, v in fact.record.items()}
-    return {
+    out = {
         "position": fact.position,
         "type": fact.type,
         "status": fact.status,
         "recorded_at": fact.recorded_at.isoformat() if fact.recorded_at else None,
         **record,
     }
+    retraction = facts.by_position.get(fact.retracted_by) if facts is not None and fact.retracted_by else None
+    if retraction is not None:
+        out["retraction_reason"] = retraction["reason"]
+    return out
 
 
 def rules_cited(lines: list[Line], rules: RuleSet, extra: Sequence[str] = ()) -> list[dict[str, Any]]:
@@ -137,8 +142,8 @@ def explain_unit_json(
         return None
     block, result = found
     cited = sorted({p for line in result.lines for p in line.events})
-    events = [event_json(facts.by_position[p]) for p in cited if p in facts.by_position]
-    history = [event_json(f) for f in facts.concerning(unit=unit) if f.position not in cited]
+    events = [event_json(facts.by_position[p], facts) for p in cited if p in facts.by_position]
+    history = [event_json(f, facts) for f in facts.concerning(unit=unit) if f.position not in cited]
     return {
         **head,
         "subject": unit,
@@ -147,7 +152,9 @@ def explain_unit_json(
         "block_name": block.name,
         **unit_json(result),
         "lines": [line.as_json() for line in result.lines],
-        "rules_cited": rules_cited(result.lines, rules, result.reasons),
+        # the unit's result in its block: quota arithmetic, award places, settings, ties, block warnings
+        "context": [line.as_json() for line in block.lines],
+        "rules_cited": rules_cited(result.lines + block.lines, rules, result.reasons),
         "events": events,
         "other_events": history,
     }
@@ -166,8 +173,8 @@ def explain_candidate_json(
     if found is None:
         return None
     cited = sorted({p for line in found.lines for p in line.events})
-    events = [event_json(facts.by_position[p]) for p in cited if p in facts.by_position]
-    history = [event_json(f) for f in facts.concerning(**{kind: subject}) if f.position not in cited]
+    events = [event_json(facts.by_position[p], facts) for p in cited if p in facts.by_position]
+    history = [event_json(f, facts) for f in facts.concerning(**{kind: subject}) if f.position not in cited]
     return {
         **head,
         "subject": subject,

@@ -175,9 +175,6 @@ def propose(facts: Facts, rules: RuleSet, block: BlockResult, year: int) -> None
                 )
             )
     places = [Place(rules.value("award_proposal"), "DB-AWARD-1")] * quota
-    block.lines.append(
-        Line("note", f"award places: {quota} × {rules.value('award_proposal')}", "DB-AWARD-1", events=events)
-    )
     resolutions = [
         r
         for r in facts.counting("conference.resolved", block=block.block)

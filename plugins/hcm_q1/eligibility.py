@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from thidua.api import (
@@ -29,13 +30,14 @@ from thidua.plugins.hcm_q1.validate import delegate_limit
 LEVELS = ("city", "district")
 
 
-def vnd(amount: Decimal) -> str:
-    whole = f"{int(amount):,}".replace(",", ".")
-    return (
-        f"{whole} VND"
-        if amount == amount.to_integral_value()
-        else f"{whole},{str(amount.quantize(Decimal('0.01')))[-2:]} VND"
-    )
+def vnd(amount: Fraction | Decimal | int) -> str:
+    """Money for display only: whole đồng with dots, cents when the exact value has them (rounded half up
+    to 2 places here and nowhere else; comparisons use the exact value)."""
+    exact = Fraction(amount)
+    cents = (exact * 100 + Fraction(1, 2)) // 1
+    whole, rest = divmod(int(cents), 100)
+    text = f"{whole:,}".replace(",", ".")
+    return f"{text} VND" if exact.denominator == 1 else f"{text},{rest:02d} VND"
 
 
 @dataclass
@@ -43,7 +45,7 @@ class Credit:
     """One initiative as it counts for one person: its share of the benefit, and whether it counts at all."""
 
     fact: Fact
-    share: Decimal
+    share: Fraction  # exact: a benefit split three ways stays a third
     counts: bool
     why: str
 
@@ -59,10 +61,11 @@ def credits(facts: Facts, person: str, phase: tuple[date, date]) -> list[Credit]
         authors = initiative["authors"]
         if person not in authors:
             continue
+        benefit = Fraction(initiative["benefit_vnd"])
         if isinstance(authors, dict):
-            share = Decimal(initiative["benefit_vnd"]) * authors[person] / sum(authors.values())
+            share = benefit * Fraction(authors[person]) / sum((Fraction(v) for v in authors.values()), Fraction(0))
         else:
-            share = Decimal(initiative["benefit_vnd"]) / len(authors)
+            share = benefit / len(authors)
         recognised = date.fromisoformat(initiative["recognized_on"])
         if not initiative["applied"]:
             out.append(Credit(initiative, share, False, "recognised but not applied"))
@@ -71,6 +74,14 @@ def credits(facts: Facts, person: str, phase: tuple[date, date]) -> list[Credit]
         else:
             out.append(Credit(initiative, share, True, f"recognised {recognised:%d/%m/%Y}, applied"))
     return out
+
+
+def exact_share(credit: Credit, initiative: Fact) -> str:
+    """The share as the exact fraction of the benefit when rounding hides it (Q1-INIT-1)."""
+    if credit.share.denominator == 1:
+        return ""
+    part = credit.share / Fraction(initiative["benefit_vnd"])
+    return f" (exactly {part.numerator}/{part.denominator})"
 
 
 def in_phase(honor: Fact, phase: tuple[date, date]) -> bool:
@@ -107,7 +118,8 @@ def person_candidate(facts: Facts, rules: RuleSet, person: Fact, phase: tuple[da
             Line(
                 "condition",
                 f"initiative {f['initiative']} «{f['title']}» ({f['scope']}): {credit.why}; share "
-                f"{vnd(credit.share)} of {vnd(Decimal(f['benefit_vnd']))}" + ("" if credit.counts else ": not counted"),
+                f"{vnd(credit.share)}{exact_share(credit, f)} of {vnd(f['benefit_vnd'])}"
+                + ("" if credit.counts else ": not counted"),
                 "Q1-INIT-1",
                 counted=credit.counts,
                 events=(f.position,),
@@ -157,10 +169,8 @@ def check_object(
             events,
         )
         if "benefit_vnd" in obj:
-            total = sum((c.share for c in counted), Decimal(0))
-            condition(
-                total >= obj["benefit_vnd"], f"benefit {vnd(total)}, needs {vnd(Decimal(obj['benefit_vnd']))}", events
-            )
+            total = sum((c.share for c in counted), Fraction(0))
+            condition(total >= obj["benefit_vnd"], f"benefit {vnd(total)}, needs {vnd(obj['benefit_vnd'])}", events)
     if obj.get("training"):
         trained = facts.current("training.contributed", person=pid)
         condition(
@@ -225,13 +235,22 @@ def exclusions(
                 candidate.lines.append(
                     Line(
                         "exclusion",
-                        f"honoured at the {level} conference of 2010–2014: not a candidate at {level} level",
+                        f"honoured at the {level} conference of the previous phase ({rules.value(f'prior_{level}')}): "
+                        f"not a candidate at {level} level",
                         "Q1-PRIOR-1",
                         events=tuple(h.position for h in honoured),
                     )
                 )
                 candidate.reasons.append("Q1-PRIOR-1")
                 continue
+            candidate.lines.append(
+                Line(
+                    "condition",
+                    f"not honoured at the {level} conference of the previous phase ({rules.value(f'prior_{level}')}: "
+                    "none recorded): not excluded",
+                    "Q1-PRIOR-1",
+                )
+            )
             rules_used.append("Q1-PRIOR-1")
         deadline = parse_moment(rules.value(f"deadline_{level}"))
         dossiers = [
