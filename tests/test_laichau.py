@@ -7,12 +7,8 @@ import csv
 import io
 
 import pytest
-<<<<<<< HEAD
 
-from conftest import ev, jsonl, laichau_year
-=======
 from conftest import ev, jsonl, laichau_year, quote_of, quotes_not_in_seed
->>>>>>> cc5fba8 (District 1: benefit shares as exact fractions, rounded only for display (Q1-INIT-1); 'checked, none' for Q1-PRIOR-1; explain: retraction reasons, the block's context (award places, quota arithmetic, ties) and the candidate table's retracted/superseded events; every quote checked against the seed's words)
 
 
 def lines_of(explained, rule):

@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import pytest
-<<<<<<< HEAD
 
-from conftest import jsonl
-=======
 from conftest import jsonl, quote_of, quotes_not_in_seed
->>>>>>> cc5fba8 (District 1: benefit shares as exact fractions, rounded only for display (Q1-INIT-1); 'checked, none' for Q1-PRIOR-1; explain: retraction reasons, the block's context (award places, quota arithmetic, ties) and the candidate table's retracted/superseded events; every quote checked against the seed's words)
 
 
 def lca(event_type, at="2021-06-01", **keys):

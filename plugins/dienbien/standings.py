@@ -103,7 +103,7 @@ def registration_deadline(facts: Facts, rules: RuleSet, unit: str, year: int, re
     deadline = rules.deadline("deadline_registration", year + 1)
     if registered is None:
         return
-    titles = [canonical_title(rules, t) for t in registered.get("titles") or ()]
+    titles = [canonical_title(rules, t) or t for t in registered.get("titles") or ()]
     result.lines.append(
         Line(
             "condition",
@@ -246,7 +246,7 @@ def individual_proposals(facts: Facts, rules: RuleSet, year: int) -> tuple[list[
         return [], []
     lines: list[Line] = []
     candidates: dict[str, Candidate] = {}
-    unions: dict[str, list[tuple[Fact, Fact]]] = {}  # union -> [(person, first dossier)] in time
+    unions: dict[str, list[tuple[Fact | None, Fact]]] = {}  # union -> [(person, first dossier)] in time
     for key in sorted(dossiers, key=lambda k: (min(d.at for d in dossiers[k]), k)):
         person = facts.person(key)
         first = min(dossiers[key], key=lambda d: (d.at, d.position))

@@ -162,7 +162,7 @@ def registration_and_pledge(facts: Facts, unit: str, block: str, result: UnitRes
         what for what, fact in (("emulation registration", registered), ("signed pledge", pledge)) if fact is None
     ]
     events = tuple(f.position for f in (registered, pledge) if f)
-    if missing:
+    if missing or pledge is None:
         result.exclude("LC-ELIG-2", "no " + " and no ".join(missing) + " for the year", events)
         return
     where = (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -167,7 +168,7 @@ def lapses_found(
     """LCA-DED-3 lapses the log shows without anyone recording them: a registration (LCA-TIME-1) or
     year-end report (LCA-TIME-3) that arrived after its deadline, and a block conference the unit
     missed or attended with the wrong people."""
-    found = []
+    found: list[tuple[str, tuple[int, ...]]] = []
     for event_type, where, deadline_name, what in LATE_DOCUMENTS:
         fact = facts.current(event_type, unit=unit, **where)
         deadline = rules.deadline(deadline_name, year)
@@ -188,7 +189,7 @@ def lapses_found(
     return found
 
 
-LATE_DOCUMENTS = (
+LATE_DOCUMENTS: tuple[tuple[str, dict[str, str], str, str], ...] = (
     ("emulation.registered", {}, "deadline_registration", "emulation registration"),
     ("report.submitted", {"kind": "year_end"}, "deadline_reports", "year-end report"),
 )
@@ -200,7 +201,7 @@ def deductions(
     block: str,
     unit: str,
     lines: list[Line],
-    found: list[tuple[str, tuple[int, ...]]] = (),
+    found: Sequence[tuple[str, tuple[int, ...]]] = (),
 ) -> Decimal:
     """LCA-DED-1..3 and the block's own deductions; returns the points deducted (positive)."""
     recorded = facts.counting("deduction.recorded", unit=unit)
