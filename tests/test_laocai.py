@@ -130,6 +130,15 @@ def test_score_total_is_an_exact_decimal(thidua):
     assert str(units(thidua)["A"]["total"]) == "85.5"
 
 
+def test_score_a_quarter_point_is_accepted_no_step_is_assumed(thidua):
+    """LCA-SCORE-1: passing — 40.25 in section I counts (neither the seed nor the contract states a 0.5 step);
+    failing — 40.125 has more than 2 decimal places."""
+    thidua.load(year({"A": (40.25, 22, 18), "B": (40, 20, 15)}))
+    assert str(units(thidua)["A"]["total"]) == "80.25"
+    err = refused(thidua, lca("score.self", unit="A", criterion="I", points=40.125))
+    assert "LINE 1: points: 40.125 has more than 2 decimal places (LCA-SCORE-1)" in err
+
+
 # LCA-SCORE-2 ------------------------------------------------------------------------------
 def test_score_no_party_no_union_caps_section_ii_at_half(thidua):
     thidua.load(
