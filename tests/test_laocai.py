@@ -277,8 +277,8 @@ def test_ded_a_late_registration_or_report_is_a_lapse_without_a_record(thidua):
     assert (result["A"]["total"], result["B"]["total"], result["C"]["total"]) == (84, 81, 75)
     lines = [ln for ln in explain(thidua, "A")["lines"] if ln["rule"] == "LCA-DED-3"]
     assert [ln["text"] for ln in lines] == [
-        "lapse found: emulation registration on 15/03/2021, after its deadline 15/03/2021 (LCA-TIME-1)",
-        "lapse found: year-end report on 15/12/2021, after its deadline 15/12/2021 (LCA-TIME-3)",
+        "lapse found: emulation registration on 15/03/2021, late: due before 15/03/2021 (LCA-TIME-1)",
+        "lapse found: year-end report on 15/12/2021, late: due before 15/12/2021 (LCA-TIME-3)",
         "2 lapse(s) of the block's rules (−1 once per period, however many): −1",
     ]
     assert lines[-1]["events"] == [6, 7]
