@@ -22,7 +22,7 @@ from conftest import ev, laichau_year
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory) -> Path:
-    """The four demo provinces in one store (568 events)."""
+    """The four demo provinces in one store (570 events)."""
     db = tmp_path_factory.mktemp("demo") / "demo.sqlite"
     from click.testing import CliRunner
 
@@ -127,7 +127,7 @@ def test_diff_shows_a_rank_moved_by_a_block_mates_events_and_reads_as_a_table(th
 
 def test_diff_of_a_selection_province_and_wrong_order(on_demo):
     data = on_demo(
-        "diff", "--province", "hcm_q1", "--period", "2015-2019", "--from", "@1", "--to", "@568", "--format", "json"
+        "diff", "--province", "hcm_q1", "--period", "2015-2019", "--from", "@1", "--to", "@570", "--format", "json"
     ).json()
     assert data["candidates"] and all(c["changed"]["present"] == [False, True] for c in data["candidates"])
     backwards = on_demo("diff", "--province", "laichau", "--period", "2020", "--from", "@500", "--to", "@400")
@@ -135,7 +135,7 @@ def test_diff_of_a_selection_province_and_wrong_order(on_demo):
 
 
 def test_diff_with_nothing_in_between_says_so(on_demo):
-    result = on_demo("diff", "--province", "laocai", "--period", "2021", "--from", "@568", "--to", "@568")
+    result = on_demo("diff", "--province", "laocai", "--period", "2021", "--from", "@570", "--to", "@570")
     assert result.code == 0 and "no decision changed" in result.out
 
 
@@ -266,16 +266,16 @@ def test_a_checkpoint_catches_history_rewritten_and_rehashed(on_demo, keys, tmp_
     key, public = keys
     checkpoint = tmp_path / "cp.json"
     signed = on_demo("checkpoint", "--key", str(key))
-    assert signed.code == 0 and signed.json()["statement"]["position"] == 568
+    assert signed.code == 0 and signed.json()["statement"]["position"] == 570
     checkpoint.write_text(signed.out)
     ok = on_demo("verify", "--checkpoint", str(checkpoint), "--pubkey", str(public))
-    assert ok.code == 0 and "ok: the log extends the checkpoint of" in ok.out and "(position 568," in ok.out
+    assert ok.code == 0 and "ok: the log extends the checkpoint of" in ok.out and "(position 570," in ok.out
     _rewrite_and_rehash(on_demo.db, 300, "30")
     assert on_demo("verify").code == 0  # the plain chain check is fooled
     caught = on_demo("verify", "--checkpoint", str(checkpoint), "--pubkey", str(public))
     assert caught.code == 3
     assert (
-        "integrity failure at position 568:" in caught.err
+        "integrity failure at position 570:" in caught.err
         and "history up to the checkpoint was rewritten" in caught.err
     )
 
@@ -288,7 +288,7 @@ def test_a_checkpoint_catches_a_truncated_log(on_demo, keys, tmp_path):
     assert on_demo("verify").code == 0
     caught = on_demo("verify", "--checkpoint", str(tmp_path / "cp.json"), "--pubkey", str(public))
     assert (
-        caught.code == 3 and "the log ends at position 550, before the signed checkpoint's position 568" in caught.err
+        caught.code == 3 and "the log ends at position 550, before the signed checkpoint's position 570" in caught.err
     )
 
 
@@ -329,7 +329,7 @@ def test_decisions_name_their_log_position_head_hash_and_versions_and_are_byte_i
         first, second = run("1", *query), run("4242", *query)
         assert first == second, query
         head = json.loads(first)
-        assert head["position"] in (400, 568) and len(head["head_hash"]) == 64
+        assert head["position"] in (400, 570) and len(head["head_hash"]) == 64
         assert head["plugin_version"] and head["rules"]["version"]
     assert (
         json.loads(run("1", *queries[0]))["head_hash"]
@@ -353,8 +353,8 @@ def test_a_bundle_verifies_from_the_bundle_alone(bundle, keys, tmp_path):
     fresh = Thidua(tmp_path / "fresh" / "never-created.sqlite")  # no database at all
     result = fresh("verify", "--bundle", str(bundle), "--pubkey", str(keys[1]))
     assert result.code == 0, result.err
-    assert "ok: laocai 2021: chain of 568 events recomputed to the signed head" in result.out
-    assert "(122 of the period, 446 as digests)" in result.out
+    assert "ok: laocai 2021: chain of 570 events recomputed to the signed head" in result.out
+    assert "(122 of the period, 448 as digests)" in result.out
     assert "ok: 14 decision documents reproduced byte for byte" in result.out
     names = zipfile.ZipFile(bundle).namelist()
     assert {

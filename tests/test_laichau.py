@@ -521,6 +521,9 @@ def test_the_demo_prints_lai_chau_2020_with_awards_and_exclusions(thidua):
     blocks = {b["block"]: b for b in thidua.standings()["blocks"]}
     notices = [n for b in blocks.values() for n in b["notes"] if n["rule"] == "LC-TIME-5" and n["kind"] == "warning"]
     assert [n["text"][:60] for n in notices] == ["the head CDN_GIAO_DUC reported the mid-year conference of 29"]
+    # LC-CROSS-1: the sector block's plan has Y tế checked by Viên chức.
+    lines = thidua.explain("CDN_Y_TE")["lines"]
+    assert "cross-check plan of block KHOI_NGANH: CDN_Y_TE is checked by CD_VIEN_CHUC" in [ln["text"] for ln in lines]
 
 
 # explain an auditor can follow -------------------------------------------------------------

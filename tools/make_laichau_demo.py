@@ -212,6 +212,15 @@ for block, kind, at, notified in (
     ("KHOI_NGANH", "year_end", "2020-12-17", "2020-12-01T14:00"),
 ):
     add("conference.held", at, block=block, kind=kind, notified_at=notified)
+# LC-CROSS-1: each block's cross-check plan (kế hoạch kiểm tra chéo): every member is checked by the next.
+for block, members in (("KHOI_HUYEN", HUYEN), ("KHOI_NGANH", NGANH)):
+    units = [u for u, _ in members]
+    add(
+        "crosscheck.planned",
+        "2020-10-01",
+        block=block,
+        pairs={u: units[(i + 1) % len(units)] for i, u in enumerate(units)},
+    )
 
 OUT.write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in events), encoding="utf-8")
 print(f"{len(events)} events -> {OUT}")

@@ -177,8 +177,7 @@ def lapses_found(
         if fact is not None and not fact.at < deadline:
             found.append(
                 (
-                    f"{what} on {fact.at:%d/%m/%Y}, late: due before {deadline:%d/%m/%Y} "
-                    f"({rules.cite(deadline_name)})",
+                    f"{what} on {fact.at:%d/%m/%Y}, late: due before {deadline:%d/%m/%Y} ({rules.cite(deadline_name)})",
                     (fact.position,),
                 )
             )
