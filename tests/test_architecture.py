@@ -96,3 +96,33 @@ def test_a_cycle_is_noticed() -> None:
     graph = {"thidua.cli.main": {"thidua.cli.audit"}, "thidua.cli.audit": {"thidua.cli.main"}}
     cycle = find_cycle(graph)
     assert cycle is not None and cycle[0] == cycle[-1] and set(cycle) == set(graph)
+
+
+def _with_value(rules, name: str, value):
+    """A copy of a rule set in which one value of the document changed (a new rule version)."""
+    import dataclasses
+    from decimal import Decimal
+
+    changed = dataclasses.replace(rules.values[name], value=Decimal(value))
+    return dataclasses.replace(rules, values={**rules.values, name: changed})
+
+
+def test_plugin_messages_take_their_numbers_from_the_rule_set() -> None:
+    """A number of the document is never typed again into a message: change the value in the rule
+    set and the message follows (it would go stale with a new rule version otherwise)."""
+    from thidua.plugins.hcm_q1.validate import delegate_limit
+    from thidua.plugins.laocai.validate import validate as laocai_validate
+    from thidua.registry import load_plugins
+    from thidua.replay.facts import Fact, Facts
+
+    plugins = load_plugins()
+    laocai = _with_value(plugins.ruleset("laocai", "2021"), "content_points", 90)
+    sheet = Fact(1, "sheet.defined", {"block": "*", "criteria": [{"id": "C1", "max": 10}], "sections": {"I": 10}})
+    (problem,) = laocai_validate(sheet, Facts("laocai", "2021"), laocai)
+    assert "splits its 90 points" in problem.reason and "95" not in problem.reason
+
+    hcm = _with_value(plugins.ruleset("hcm_q1", "2015-2019"), "large_union_workers", 700)
+    facts = Facts("hcm_q1", "2015-2019")
+    facts.add(Fact(1, "unit.registered", {"unit": "U", "name": "U", "workers": 800}))
+    _, why = delegate_limit(facts, hcm, Fact(2, "conference.held", {"unit": "U", "kind": "grassroots"}))
+    assert "more than 700" in why and "500" not in why

@@ -17,9 +17,10 @@ def delegate_limit(facts: Facts, rules: RuleSet, fact: Fact) -> tuple[int, str]:
     unit = facts.unit(fact.get("unit") or "")
     workers = unit.get("workers") if unit else None
     if workers is not None and workers > rules.value("large_union_workers"):
-        return rules.value(
-            "delegates_large_union"
-        ), f"a union of {workers} workers (more than 500, with the upper level's approval)"
+        return rules.value("delegates_large_union"), (
+            f"a union of {workers} workers (more than {rules.value('large_union_workers')}, "
+            "with the upper level's approval)"
+        )
     return rules.value("delegates_grassroots"), "a grassroots conference"
 
 

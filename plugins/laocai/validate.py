@@ -18,15 +18,17 @@ def validate(fact: Fact, facts: Facts, rules: RuleSet) -> list[Problem]:
 def _sheet(fact: Fact, facts: Facts, rules: RuleSet) -> list[Problem]:
     """LCA-SCORE-1: sections I, II, III sharing exactly 95 points; every criterion in one of them."""
     sections = fact.get("sections")
+    expected = rules.value("content_points")
     if sections is None or set(sections) != set(SECTIONS):
         return [
             Problem(
                 "sections",
-                'the sheet splits its 95 points among sections I, II and III, e.g. {"I": 50, "II": 25, "III": 20}',
+                f"the sheet splits its {dec(expected)} points among sections I, II and III "
+                '(an object {"I": …, "II": …, "III": …})',
                 "LCA-SCORE-1",
             )
         ]
-    total, expected = sum(sections.values(), Decimal(0)), rules.value("content_points")
+    total = sum(sections.values(), Decimal(0))
     if total != expected:
         return [Problem("sections", f"sections sum to {dec(total)}, not {dec(expected)}", "LCA-SCORE-1")]
     missing = [c["id"] for c in fact["criteria"] if c.get("section") is None]
@@ -70,7 +72,8 @@ def _score(fact: Fact, facts: Facts, rules: RuleSet) -> list[Problem]:
             Problem(
                 "points",
                 f"section II would total {dec(others + fact['points'])}, over {dec(cap)}: the unit has neither "
-                "a party organisation nor a union, so it scores at most 50% of section II",
+                f"a party organisation nor a union, so it scores at most "
+                f"{dec(rules.value('no_org_section_II_share') * 100)}% of section II",
                 "LCA-SCORE-2",
             )
         ]
