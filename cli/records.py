@@ -87,7 +87,8 @@ def _read_input(file: str) -> bytes:
         except OSError as exc:
             raise BadInput(f"cannot read {file}: {exc.strerror}") from None
     stream = sys.stdin.buffer
-    chunks, total = [], 0
+    chunks: list[bytes] = []
+    total = 0
     fileno = _fileno(stream)
     while True:
         if fileno is not None and not select.select([fileno], [], [], STDIN_TIMEOUT)[0]:

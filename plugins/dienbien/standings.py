@@ -154,7 +154,7 @@ def propose(facts: Facts, rules: RuleSet, block: BlockResult, year: int) -> None
         block.lines.append(Line("note", "the quota is 0: this block proposes no unit this year", "DB-QUOTA-1"))
     for unit in block.units:
         rating = rating_of(facts, year, unit.unit)
-        if unit.unit in excellent:
+        if unit.unit in excellent and rating is not None:
             unit.lines.append(
                 Line(
                     "condition",

@@ -189,17 +189,18 @@ def check_object(
         )
     if obj.get("excellent_every_year"):
         first, last = phase[0].year, phase[1].year
-        misses, events = [], []
+        misses: list[str] = []
+        rated: list[int] = []
         for year in range(first, last + 1):
             rating = facts.current("rating.recorded", person=pid, year=year)
             if rating is not None:
-                events.append(rating.position)
+                rated.append(rating.position)
             if rating is None or rating["rating"] != "excellent":
                 misses.append(f"{year}: {rating['rating'] if rating else 'no rating'}")
         condition(
             not misses,
             f"excellent every year {first}–{last}" + (f" ({'; '.join(misses)})" if misses else ""),
-            tuple(events),
+            tuple(rated),
         )
     if "honors_any" in obj:
         held = [h for h in facts.counting("honor.received", person=pid) if h["honor"] in obj["honors_any"]]
@@ -312,7 +313,7 @@ def collective_candidate(facts: Facts, rules: RuleSet, unit: Fact, phase: tuple[
 
 def balance(facts: Facts, candidates: list[Candidate]) -> list[Line]:
     """Q1-PRIO-1: the shares of women and of ethnic-minority candidates among eligible persons."""
-    people = [facts.person(c.subject) for c in candidates if c.kind == "person" and c.eligible]
+    people = [p for c in candidates if c.kind == "person" and c.eligible and (p := facts.person(c.subject))]
     if not people:
         return [Line("note", "no eligible individual candidates", "Q1-PRIO-1")]
     women = sum(1 for p in people if p.get("gender") == "female")

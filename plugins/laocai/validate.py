@@ -92,8 +92,10 @@ def _bonus(fact: Fact, facts: Facts, rules: RuleSet) -> list[Problem]:
             )
         ]
     registered = facts.current("emulation.registered", unit=fact["unit"])
-    deadline = rules.deadline("deadline_registration", registered.at.year) if registered else None
-    if registered is not None and not registered.at < deadline:
+    if registered is None:
+        return []
+    deadline = rules.deadline("deadline_registration", registered.at.year)
+    if not registered.at < deadline:
         return [
             Problem(
                 "target",
