@@ -4,11 +4,15 @@ and the rule catalogue. Registered on the `thidua` group by cli/main.py."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from thidua.cli import options
 from thidua.cli.context import BadInput, Context, Integrity, Usage, decider_for, pass_ctx
+
+if TYPE_CHECKING:
+    from thidua.log.verify import Verified
 
 KEY = click.Path(dir_okay=False, path_type=Path)
 
@@ -31,33 +35,48 @@ def verify_cmd(ctx: Context, checkpoint_file: Path | None, pubkey: Path | None, 
       thidua verify --checkpoint cp-2020-12-20.json --pubkey operator.key.pub
       thidua verify --bundle laichau-2020.zip --pubkey operator.key.pub
     """
-    from thidua.audit import checkpoint
-    from thidua.log.verify import Breach, verify_chain
-
     if bundle is not None:
         if checkpoint_file is not None:
             raise Usage("give --bundle or --checkpoint, not both")
         return _verify_bundle(ctx, bundle, pubkey)
     pinned, signed = None, None
     if checkpoint_file is not None:
-        if pubkey is None:
-            raise Usage("--checkpoint needs --pubkey: the key you trust to have signed it")
-        try:
-            signed = checkpoint.check(checkpoint.read(_read(checkpoint_file), str(checkpoint_file)), pubkey)
-        except checkpoint.CheckpointError as exc:
-            raise BadInput(str(exc)) from None
-        except checkpoint.ForgedCheckpoint as exc:
-            raise Integrity(f"{checkpoint_file}: {exc}") from None
+        signed = read_checkpoint(checkpoint_file, pubkey)
         pinned = (signed.position, signed.head_hash)
-    result = verify_chain(ctx.store, pinned)
-    if isinstance(result, Breach):
-        raise Integrity(f"integrity failure at position {result.position}: {result.reason}")
-    click.echo(f"ok: {result.count} events, chain intact, head hash {result.head_hash}")
+    click.echo(verified_line(verify_store(ctx, pinned)))
     if signed is not None:
         click.echo(
             f"ok: the log extends the checkpoint of {signed.time} (position {signed.position}, "
             f"hash {signed.head_hash[:16]}…), signed by {signed.signer}"
         )
+
+
+def read_checkpoint(checkpoint_file: Path, pubkey: Path | None):
+    """A checkpoint file checked against the key the auditor trusts (exit 1 or 3 if not)."""
+    from thidua.audit import checkpoint
+
+    if pubkey is None:
+        raise Usage("--checkpoint needs --pubkey: the key you trust to have signed it")
+    try:
+        return checkpoint.check(checkpoint.read(_read(checkpoint_file), str(checkpoint_file)), pubkey)
+    except checkpoint.CheckpointError as exc:
+        raise BadInput(str(exc)) from None
+    except checkpoint.ForgedCheckpoint as exc:
+        raise Integrity(f"{checkpoint_file}: {exc}") from None
+
+
+def verify_store(ctx: Context, pinned: tuple[int, str] | None = None) -> Verified:
+    """The chain recomputed (and held to a checkpoint's position and hash); exit 3 at a breach."""
+    from thidua.log.verify import Breach, verify_chain
+
+    result = verify_chain(ctx.store, pinned)
+    if isinstance(result, Breach):
+        raise Integrity(f"integrity failure at position {result.position}: {result.reason}")
+    return result
+
+
+def verified_line(result: Verified) -> str:
+    return f"ok: {result.count} events, chain intact, head hash {result.head_hash}"
 
 
 def _read(path: Path) -> bytes:
@@ -178,22 +197,27 @@ def diff_cmd(ctx: Context, province: str, period: str, start: str, end: str, fmt
     Example:
       thidua diff --province laichau --period 2020 --from 2020-12-10 --to 2020-12-20
     """
-    from thidua.audit.diff import compute
     from thidua.cli import views
+
+    click.echo(views.diff(diff_document(ctx, province, period, start, end, fmt == "json"), fmt), nl=False)
+
+
+def diff_document(ctx: Context, province: str, period: str, start: str, end: str, quiet: bool = True) -> dict[str, Any]:
+    """What changed between two moments: what `diff` and the service print."""
+    from thidua.audit.diff import compute
     from thidua.decisions.decider import PluginFailed
 
-    before = decider_for(ctx, province, period, start, quiet=fmt == "json", replayed=True)
-    after = decider_for(ctx, province, period, end, quiet=fmt == "json", replayed=True)
+    before = decider_for(ctx, province, period, start, quiet=quiet, replayed=True)
+    after = decider_for(ctx, province, period, end, quiet=quiet, replayed=True)
     if before.run.position > after.run.position:
         raise Usage(
             f"--from {start} reaches log position {before.run.position}, later than --to {end} "
             f"(position {after.run.position}): swap them"
         )
     try:
-        changes = compute(before, after)
+        return compute(before, after)
     except PluginFailed as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(views.diff(changes, fmt), nl=False)
 
 
 @click.group("rules")
@@ -234,10 +258,16 @@ def rules_show_cmd(ctx: Context, rule_id: str, province: str | None, fmt: str) -
     Example:
       thidua rules show LCA-DED-3
     """
+    from thidua.cli import views
+
+    click.echo(views.rules_show(rule_document(ctx, rule_id, province), fmt), nl=False)
+
+
+def rule_document(ctx: Context, rule_id: str, province: str | None) -> list[dict[str, Any]]:
+    """Every rule-set version holding `rule_id`: what `rules show` and the service print."""
     import difflib
 
     from thidua.audit import catalogue
-    from thidua.cli import views
 
     if province:
         ctx.province(province)
@@ -254,4 +284,4 @@ def rules_show_cmd(ctx: Context, rule_id: str, province: str | None, fmt: str) -
             + (f" in {province}" if province else "")
             + (f" (did you mean {near[0]!r}?)" if near else "")
         )
-    click.echo(views.rules_show(found, fmt), nl=False)
+    return found

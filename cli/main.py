@@ -11,18 +11,31 @@ import sys
 
 import click
 
-from thidua.cli import audit, kit, office, queries, records, upkeep
+from thidua.cli import audit, kit, office, queries, records, serve, upkeep
 from thidua.cli.context import Context
 from thidua.log.signals import terminate_as_interrupt
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class Thidua(click.Group):
+    """The group; with `--db http(s)://…` each command is answered by the service there."""
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        db = ctx.params.get("db")
+        if command is not None and isinstance(db, str) and db.startswith(("http://", "https://")):
+            from thidua.cli.remote import twin
+
+            return twin(command)
+        return command
+
+
+@click.group(cls=Thidua, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option(
     "--db",
     envvar="THIDUA_DB",
     default="thidua.sqlite",
     show_default=True,
-    help="SQLite file path, ':memory:', or a postgresql:// URL (also THIDUA_DB).",
+    help="SQLite file path, ':memory:', a postgresql:// URL, or the http:// URL of a `thidua serve` (also THIDUA_DB).",
 )
 @click.version_option(package_name="thidua", prog_name="thidua")
 @click.pass_context
@@ -57,6 +70,7 @@ COMMANDS = (
     upkeep.rebuild_cmd,
     office.sheet_cmd,
     office.report_cmd,
+    serve.serve_cmd,
 )
 for command in COMMANDS:
     cli.add_command(command)

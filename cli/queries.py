@@ -36,12 +36,20 @@ def standings_cmd(
       thidua standings --province laichau --period 2020
       thidua standings --province laichau --period 2020 --as-of 2020-12-20 --format json
     """
-    data = document_of(decider_for(ctx, province, period, as_of, quiet=fmt in ("json", "xlsx")), "standings")
+    data = standings_document(ctx, province, period, block, as_of, fmt in ("json", "xlsx"))
+    office.emit(ctx, "standings", data, fmt, output, lang)
+
+
+def standings_document(
+    ctx: Context, province: str, period: str, block: str | None, as_of: str | None, quiet: bool = True
+) -> dict[str, Any]:
+    """The standings document (one block's, with `block`): what `standings` and the service print."""
+    data = document_of(decider_for(ctx, province, period, as_of, quiet=quiet), "standings")
     if block:
         data["blocks"] = [b for b in data["blocks"] if b["block"] == block]
         if not data["blocks"]:
             raise Usage(f"--block {block!r}: no such block in {province} {period}")
-    office.emit(ctx, "standings", data, fmt, output, lang)
+    return data
 
 
 @click.command("explain")
@@ -71,9 +79,23 @@ def explain_cmd(
     Example:
       thidua explain --province laichau --period 2020 --unit LDLD_SIN_HO
     """
+    data = explain_document(ctx, province, period, unit, person, as_of, fmt in ("json", "xlsx"))
+    office.emit(ctx, "explain_candidate" if is_candidate(data) else "explain", data, fmt, output, lang)
+
+
+def explain_document(
+    ctx: Context,
+    province: str,
+    period: str,
+    unit: str | None,
+    person: str | None,
+    as_of: str | None,
+    quiet: bool = True,
+) -> dict[str, Any]:
+    """One subject's explanation document: what `explain` and the service print."""
     if bool(unit) == bool(person):
         raise Usage("give exactly one of --unit or --person")
-    decider = decider_for(ctx, province, period, as_of, quiet=fmt in ("json", "xlsx"))
+    decider = decider_for(ctx, province, period, as_of, quiet=quiet)
     when = f" as of {decider.head['as_of']}" if decider.head["as_of"] else ""
     candidate = decider.selects or person
     data = document_of(decider, "explain", unit=unit, person=person)
@@ -81,7 +103,12 @@ def explain_cmd(
         kind, subject = ("person", person) if person else ("unit", unit)
         what = "no such candidate in" if candidate else "not a member of any block of"
         raise Usage(f"--{kind} {subject!r}: {what} {province} {period}{when}")
-    office.emit(ctx, "explain_candidate" if candidate else "explain", data, fmt, output, lang)
+    return data
+
+
+def is_candidate(data: dict[str, Any]) -> bool:
+    """A candidate's explanation (levels and objects) rather than a ranked unit's."""
+    return "levels" in data
 
 
 @click.command("eligibility")
@@ -104,8 +131,12 @@ def eligibility_cmd(
       thidua eligibility --province hcm_q1 --period 2015-2019
       thidua explain --province hcm_q1 --period 2015-2019 --person NV_LAN
     """
-    data = document_of(decider_for(ctx, province, period, as_of, quiet=fmt in ("json", "xlsx")), "eligibility")
+    data = eligibility_document(ctx, province, period, as_of, fmt in ("json", "xlsx"))
     office.emit(ctx, "eligibility", data, fmt, output, lang)
+
+
+def eligibility_document(ctx: Context, province: str, period: str, as_of: str | None, quiet: bool = True):
+    return document_of(decider_for(ctx, province, period, as_of, quiet=quiet), "eligibility")
 
 
 @click.command("plugins")
@@ -118,9 +149,38 @@ def plugins_cmd(ctx: Context, fmt: str) -> None:
     Example:
       thidua plugins
     """
-    from thidua.cli.render import table
     from thidua.documents.jsonout import to_json
 
+    document = plugins_document(ctx)
+    if fmt == "json":
+        click.echo(to_json(document))
+        return
+    show_plugins(document)
+
+
+def show_plugins(document: dict[str, Any]) -> None:
+    """The `plugins` table of a plugins document."""
+    from thidua.cli.render import table
+
+    rows = []
+    for e in document["plugins"]:
+        for i, r in enumerate(e["rulesets"]):
+            rows.append(
+                (
+                    e["province"] if i == 0 else "",
+                    e["name"] if i == 0 else "",
+                    e["version"] if i == 0 else "",
+                    r["version"],
+                    r["document"],
+                    f"{r['in_force_from']} → {r['in_force_to'] or 'in force'}",
+                )
+            )
+    click.echo(table(["province", "name", "plugin", "rule set", "document", "in force"], rows))
+    for line in document["refused"]:
+        click.echo(f"refused: {line}")
+
+
+def plugins_document(ctx: Context) -> dict[str, Any]:
     plugins = ctx.plugins
     entries: list[dict[str, Any]] = []
     for key in sorted(plugins.provinces):
@@ -134,22 +194,4 @@ def plugins_cmd(ctx: Context, fmt: str) -> None:
                 "rulesets": [r.as_json() | {"document": r.document} for r in p.rulesets],
             }
         )
-    if fmt == "json":
-        click.echo(to_json({"plugins": entries, "refused": plugins.refused}))
-        return
-    rows = []
-    for e in entries:
-        for i, r in enumerate(e["rulesets"]):
-            rows.append(
-                (
-                    e["province"] if i == 0 else "",
-                    e["name"] if i == 0 else "",
-                    e["version"] if i == 0 else "",
-                    r["version"],
-                    r["document"],
-                    f"{r['in_force_from']} → {r['in_force_to'] or 'in force'}",
-                )
-            )
-    click.echo(table(["province", "name", "plugin", "rule set", "document", "in force"], rows))
-    for line in plugins.refused:
-        click.echo(f"refused: {line}")
+    return {"plugins": entries, "refused": plugins.refused}

@@ -1,0 +1,335 @@
+"""`--db http://HOST:PORT`: every command as a client of `thidua serve` (CONTRACT.md §3).
+
+The service answers with the documents the command line would build (`GET /v1/standings` is the
+`standings --format json` text); here they are printed as they are, or rendered by the same
+`views` a local store's documents go through. The service's errors carry the command line's
+line and exit status, and come out here as they would locally. `cli/main.py` swaps a command for
+its remote twin below when `--db` is an http(s) URL; commands that need no store stay as they are.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import sys
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import click
+
+from thidua.cli.context import BadInput, Context, Usage, pass_ctx
+
+LOCAL_ONLY = {"keygen", "plugin"}  # need no store: the same command, local or remote
+PAGE = 5000
+
+
+def is_remote(db: str | None) -> bool:
+    return bool(db) and str(db).startswith(("http://", "https://"))
+
+
+class Remote(click.ClickException):
+    """An error the service reported: its line, with the command line's exit status."""
+
+    def __init__(self, message: str, exit_code: int):
+        super().__init__(message)
+        self.exit_code = exit_code  # type: ignore[misc]  # the status the service reported
+
+
+class Client:
+    """One service, reached over HTTP; requests signed when an actor and key are given."""
+
+    def __init__(self, url: str, actor: str | None = None, key: Path | None = None):
+        import httpx
+
+        self.url = url.rstrip("/")
+        self.actor, self.key = actor, key
+        self.http = httpx.Client(base_url=self.url, timeout=httpx.Timeout(300, connect=10))
+
+    def request(self, method: str, path: str, params: dict[str, Any] | None = None, body: bytes = b"") -> Any:
+        import httpx
+
+        query = urlencode({k: v for k, v in (params or {}).items() if v is not None})
+        target = path + (f"?{query}" if query else "")
+        headers = {"Content-Type": "application/jsonl"} if method == "POST" else {}
+        if self.actor and self.key:
+            from thidua.audit.checkpoint import CheckpointError
+            from thidua.service.auth import sign_headers
+
+            try:
+                headers |= sign_headers(self.key, self.actor, method, target, body)
+            except CheckpointError as exc:
+                raise BadInput(str(exc)) from None
+        try:
+            response = self.http.request(method, target, content=body or None, headers=headers)
+        except httpx.HTTPError as exc:
+            raise Usage(f"--db {self.url}: cannot reach the service ({type(exc).__name__}: {exc})") from None
+        if response.status_code != 200:
+            try:
+                error = response.json()
+                message, exit_code = error["error"], int(error["exit_code"])
+            except (ValueError, KeyError, TypeError):
+                raise Usage(f"--db {self.url}: the service answered {response.status_code} to {path}") from None
+            if path == "/v1/events":
+                for problem in error.get("problems") or []:
+                    click.echo(f"LINE {problem['line']}: {problem['key']}: {problem['reason']}", err=True)
+            raise Remote(message, exit_code)
+        return response
+
+    def text(self, path: str, **params: Any) -> str:
+        return self.request("GET", path, params).text
+
+    def document(self, path: str, **params: Any) -> tuple[str, Any]:
+        """The document's text as served, and its data with exact decimals (as a local store's)."""
+        text = self.text(path, **params)
+        return text, json.loads(text, parse_float=Decimal, parse_int=Decimal)
+
+
+def client(ctx: Context, actor: str | None = None, key: Path | None = None) -> Client:
+    return Client(ctx.db, actor, key)
+
+
+def _show(text: str, data: Any, fmt: str, render: Callable[[Any, str], str]) -> None:
+    click.echo(text if fmt == "json" else render(data, fmt), nl=False)
+
+
+# The remote twins, one per command, taking the same parameters.
+
+
+def standings(
+    ctx: Context, province: str, period: str, block: str | None, as_of: str | None, fmt: str, **_: Any
+) -> None:
+    from thidua.cli import views
+
+    text, data = client(ctx).document("/v1/standings", province=province, period=period, block=block, as_of=as_of)
+    _show(text, data, fmt, views.standings)
+
+
+def eligibility(ctx: Context, province: str, period: str, as_of: str | None, fmt: str, **_: Any) -> None:
+    from thidua.cli import views
+
+    text, data = client(ctx).document("/v1/eligibility", province=province, period=period, as_of=as_of)
+    _show(text, data, fmt, views.eligibility)
+
+
+def explain(
+    ctx: Context, province: str, period: str, unit: str | None, person: str | None, as_of: str | None, fmt: str
+) -> None:
+    from thidua.cli import views
+    from thidua.cli.queries import is_candidate
+
+    if bool(unit) == bool(person):
+        raise Usage("give exactly one of --unit or --person")
+    text, data = client(ctx).document(
+        "/v1/explain", province=province, period=period, unit=unit, person=person, as_of=as_of
+    )
+    _show(text, data, fmt, views.explain_candidate if is_candidate(data) else views.explain)
+
+
+def diff(ctx: Context, province: str, period: str, start: str, end: str, fmt: str) -> None:
+    from thidua.cli import views
+
+    text, data = client(ctx).document("/v1/diff", province=province, period=period, **{"from": start, "to": end})
+    _show(text, data, fmt, views.diff)
+
+
+def plugins(ctx: Context, fmt: str) -> None:
+    from thidua.cli.queries import show_plugins
+
+    text, data = client(ctx).document("/v1/plugins")
+    if fmt == "json":
+        click.echo(text, nl=False)
+    else:
+        show_plugins(data)
+
+
+def rules_list(ctx: Context, province: str, period: str | None, fmt: str) -> None:
+    from thidua.cli import views
+
+    text, data = client(ctx).document("/v1/rules", province=province, period=period)
+    _show(text, data["rules"], fmt, views.rules_list)
+
+
+def rules_show(ctx: Context, rule_id: str, province: str | None, fmt: str) -> None:
+    from urllib.parse import quote
+
+    from thidua.cli import views
+
+    text, data = client(ctx).document(f"/v1/rules/{quote(rule_id, safe='')}", province=province)
+    _show(text, data["rules"], fmt, views.rules_show)
+
+
+def verify(ctx: Context, checkpoint_file: Path | None, pubkey: Path | None, bundle: Path | None) -> None:
+    from thidua.cli import audit
+
+    if bundle is not None:  # a bundle needs no database: checked here, as locally
+        if checkpoint_file is not None:
+            raise Usage("give --bundle or --checkpoint, not both")
+        return audit._verify_bundle(ctx, bundle, pubkey)
+    signed = audit.read_checkpoint(checkpoint_file, pubkey) if checkpoint_file is not None else None
+    pinned = {"position": signed.position, "hash": signed.head_hash} if signed else {}
+    result = client(ctx).request("GET", "/v1/verify", pinned).json()
+    from thidua.log.verify import Verified
+
+    click.echo(audit.verified_line(Verified(result["events"], result["head_hash"])))
+    if signed is not None:
+        click.echo(
+            f"ok: the log extends the checkpoint of {signed.time} (position {signed.position}, "
+            f"hash {signed.head_hash[:16]}…), signed by {signed.signer}"
+        )
+
+
+def checkpoint(ctx: Context, key: Path) -> None:
+    from thidua.audit import checkpoint as signing
+    from thidua.documents.jsonout import to_json
+
+    head = client(ctx).request("GET", "/v1/head").json()
+    try:
+        click.echo(to_json(signing.sign(key, head["position"], head["hash"])))
+    except signing.CheckpointError as exc:
+        raise BadInput(str(exc)) from None
+
+
+def import_(ctx: Context, file: str, actor: str | None, key: Path | None) -> None:
+    if bool(actor) != bool(key):
+        raise Usage("--as and --key go together: the actor and the key that signs for it")
+    if file == "-":
+        data = sys.stdin.buffer.read()
+    else:
+        try:
+            with open(file, "rb") as handle:
+                data = handle.read()
+        except OSError as exc:
+            raise BadInput(f"cannot read {file}: {exc.strerror}") from None
+    outcome = client(ctx, actor, key).request("POST", "/v1/events", body=data).json()
+    click.echo(f"appended {outcome['appended']}, skipped {outcome['skipped']} (already stored)")
+
+
+def log(
+    ctx: Context,
+    province: str | None,
+    period: str | None,
+    event_type: str | None,
+    subject: str | None,
+    since: int,
+    fmt: str,
+) -> None:
+    import orjson
+
+    from thidua.cli.records import _subjects, _summary
+    from thidua.cli.render import table
+    from thidua.clock import fmt_local
+    from thidua.events import EVENT_TYPES, STORE_KEYS
+
+    service, rows, after = client(ctx), [], since - 1
+    while True:
+        lines = service.text("/v1/log", after=after, limit=PAGE).splitlines()
+        for line in lines:
+            event = orjson.loads(line)
+            after = event["position"]
+            fields = EVENT_TYPES[event["type"]].fields()
+            record = {
+                k: fields[k].store(fields[k].parse(v))
+                for k, v in json.loads(line, parse_float=Decimal).items()
+                if k != "type" and k not in STORE_KEYS
+            }
+            if (
+                (province and record["province"] != province)
+                or (period and record["period"] != period)
+                or (event_type and event["type"] != event_type)
+                or (subject and subject not in _subjects(event["type"], record))
+            ):
+                continue
+            if fmt == "jsonl":
+                click.echo(line)
+                continue
+            from datetime import datetime
+
+            rows.append(
+                (
+                    event["position"],
+                    fmt_local(datetime.fromisoformat(event["recorded_at"])),
+                    event["hash"][:12],
+                    event["type"],
+                    record["province"],
+                    record["period"],
+                    record["at"][:16].replace("T", " "),
+                    _summary(record),
+                )
+            )
+        if len(lines) < PAGE:
+            break
+    if fmt == "table":
+        click.echo(table(["pos", "recorded", "hash", "type", "province", "period", "at", "what"], rows, right=[0]))
+
+
+def demo(ctx: Context) -> None:
+    from thidua.cli import views
+
+    service = client(ctx)
+    for key in sorted(ctx.plugins.provinces):
+        province = ctx.plugins.provinces[key]
+        for file in province.demo:
+            try:
+                outcome = service.request("POST", "/v1/events", body=file.read_bytes()).json()
+            except Remote as exc:
+                raise BadInput(f"the demo data of {key} is invalid; nothing was appended ({exc.message})") from None
+            click.echo(f"{key}: {file.name}: appended {outcome['appended']}, skipped {outcome['skipped']}")
+        for period in province.demo_periods:
+            click.echo()
+            if ctx.plugins.implements(key, "thidua_standings"):
+                _, data = service.document("/v1/standings", province=key, period=period)
+                click.echo(views.standings(data, "table"), nl=False)
+            else:
+                _, data = service.document("/v1/eligibility", province=key, period=period)
+                click.echo(views.eligibility(data, "table"), nl=False)
+
+
+def where_the_store_is(name: str) -> Callable[..., None]:
+    def refuse(ctx: Context, **_: Any) -> None:
+        raise Usage(f"{name} works on the store itself: run it where the store is, not against --db {ctx.db}")
+
+    return refuse
+
+
+TWINS: dict[str, Callable[..., None]] = {
+    "standings": standings,
+    "eligibility": eligibility,
+    "explain": explain,
+    "diff": diff,
+    "plugins": plugins,
+    "rules list": rules_list,
+    "rules show": rules_show,
+    "verify": verify,
+    "checkpoint": checkpoint,
+    "import": import_,
+    "log": log,
+    "demo": demo,
+}
+SIGNING = [
+    click.Option(["--as", "actor"], envvar="THIDUA_ACTOR", help="The actor recording (also THIDUA_ACTOR)."),
+    click.Option(
+        ["--key", "key"],
+        envvar="THIDUA_KEY",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="The actor's private key from `thidua keygen` (also THIDUA_KEY).",
+    ),
+]
+
+
+def twin(command: click.Command, prefix: str = "") -> click.Command:
+    """The same command (name, options, help) answered by the service at --db."""
+    name = f"{prefix}{command.name}"
+    if command.name in LOCAL_ONLY:
+        return command
+    clone = copy.copy(command)
+    if isinstance(command, click.Group):
+        assert isinstance(clone, click.Group)
+        clone.commands = {n: twin(c, f"{name} ") for n, c in command.commands.items()}
+        return clone
+    clone.callback = pass_ctx(TWINS.get(name) or where_the_store_is(name))
+    if name == "import" and not any(p.name == "actor" for p in command.params):
+        clone.params = [*command.params, *SIGNING]
+    return clone

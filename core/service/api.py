@@ -1,0 +1,278 @@
+"""The `/v1` API of CONTRACT.md §3: the command line's documents, over HTTP.
+
+Every handler calls the function its command calls and answers with the bytes `--format json`
+prints; the command line's errors come back as `{error, exit_code}` with the HTTP status of
+`app.STATUS`, so a remote `thidua` prints the same line and exits the same way.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from thidua.service.app import Failure, Service
+
+router = APIRouter(prefix="/v1")
+
+MAX_BODY = 64 << 20  # bytes of JSONL in one import; the importer holds a file in memory anyway
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {
+        "description": why,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["error", "exit_code"],
+                    "properties": {
+                        "error": {"type": "string"},
+                        "exit_code": {"type": "integer"},
+                        "problems": {"type": "array", "items": {"type": "object"}},
+                    },
+                }
+            }
+        },
+    }
+    for code, why in (
+        (400, "wrong usage (the command line's exit 2): unknown province, malformed as_of, unknown unit…"),
+        (401, "not authenticated: an enforcing store wants a request signed by an actor"),
+        (409, "integrity failure (exit 3)"),
+        (422, "bad input (exit 1): every bad line, nothing written"),
+        (503, "the store stayed busy (exit 4); nothing written"),
+    )
+}
+DOCUMENT: dict[int | str, dict[str, Any]] = {
+    200: {"description": "the document", "content": {"application/json": {"schema": {"type": "object"}}}},
+    **ERRORS,
+}
+
+Province = Annotated[str, Query(description="Plugin key, e.g. laichau.")]
+Period = Annotated[str, Query(description='A year "2020" or a phase "2015-2019".')]
+AsOf = Annotated[str | None, Query(description="Moment of knowledge: ISO date/time (local time) or @N.")]
+
+
+def _service(request: Request) -> Service:
+    return request.app.state.service
+
+
+def _json(text: str) -> Response:
+    return Response(text, media_type="application/json")
+
+
+def _document(text: str) -> Response:
+    """A document exactly as the command line prints it (`views.…(data, "json")`)."""
+    return _json(text + "\n")
+
+
+@router.get("/standings", responses=DOCUMENT, response_class=Response)
+def standings(
+    request: Request, province: Province, period: Period, block: str | None = None, as_of: AsOf = None
+) -> Response:
+    """The `standings --format json` document."""
+    from thidua.cli.queries import standings_document
+    from thidua.documents.jsonout import to_json
+
+    service = _service(request)
+    service.actor(request, b"", public=True)
+    with service.using() as ctx:
+        return _document(to_json(standings_document(ctx, province, period, block, as_of)))
+
+
+@router.get("/eligibility", responses=DOCUMENT, response_class=Response)
+def eligibility(request: Request, province: Province, period: Period, as_of: AsOf = None) -> Response:
+    """The `eligibility --format json` document."""
+    from thidua.cli.queries import eligibility_document
+    from thidua.documents.jsonout import to_json
+
+    service = _service(request)
+    service.actor(request, b"")
+    with service.using() as ctx:
+        return _document(to_json(eligibility_document(ctx, province, period, as_of)))
+
+
+@router.get("/explain", responses=DOCUMENT, response_class=Response)
+def explain(
+    request: Request,
+    province: Province,
+    period: Period,
+    unit: str | None = None,
+    person: str | None = None,
+    as_of: AsOf = None,
+) -> Response:
+    """The `explain --format json` document of one unit or person."""
+    from thidua.cli.queries import explain_document
+    from thidua.documents.jsonout import to_json
+
+    service = _service(request)
+    service.actor(request, b"")
+    with service.using() as ctx:
+        return _document(to_json(explain_document(ctx, province, period, unit, person, as_of)))
+
+
+@router.get("/diff", responses=DOCUMENT, response_class=Response)
+def diff(
+    request: Request,
+    province: Province,
+    period: Period,
+    start: Annotated[str, Query(alias="from", description="Earlier moment: ISO date/time or @N.")],
+    end: Annotated[str, Query(alias="to", description="Later moment: ISO date/time or @N.")],
+) -> Response:
+    """The `diff --format json` document."""
+    from thidua.cli.audit import diff_document
+    from thidua.documents.jsonout import to_json
+
+    service = _service(request)
+    service.actor(request, b"")
+    with service.using() as ctx:
+        return _document(to_json(diff_document(ctx, province, period, start, end)))
+
+
+@router.get(
+    "/log",
+    response_class=Response,
+    responses={
+        200: {"description": "JSONL, as `thidua log --format jsonl`", "content": {"application/jsonl": {}}},
+        **ERRORS,
+    },
+)
+def log(
+    request: Request,
+    after: Annotated[int, Query(ge=0, le=2**62, description="Events after this position.")] = 0,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
+) -> Response:
+    """Stored events after a position, one JSON object per line, with position, recorded_at and hash."""
+    from thidua.documents.build import export_json
+    from thidua.documents.jsonout import jsonl
+
+    service = _service(request)
+    service.actor(request, b"")
+    with service.using() as ctx:
+        lines = [jsonl(export_json(s)) + "\n" for s in ctx.store.read(start=after + 1, stop=after + limit)]
+    return Response("".join(lines), media_type="application/jsonl")
+
+
+@router.get("/head", responses=DOCUMENT)
+def head(request: Request) -> dict[str, Any]:
+    """The last log position and its hash (what a checkpoint signs)."""
+    service = _service(request)
+    service.actor(request, b"", public=True)
+    with service.using() as ctx:
+        position, head_hash = ctx.store.head()
+    return {"position": position, "hash": head_hash}
+
+
+@router.get("/verify", responses=DOCUMENT)
+def verify(
+    request: Request,
+    position: Annotated[int | None, Query(ge=0, le=2**62, description="A checkpoint's position…")] = None,
+    hash: Annotated[str | None, Query(description="…and its head hash, which the log must still have")] = None,
+) -> dict[str, Any]:
+    """The hash chain recomputed (409 and the first bad position if anything was altered)."""
+    from thidua.cli.audit import verify_store
+
+    service = _service(request)
+    service.actor(request, b"", public=True)
+    if (position is None) != (hash is None):
+        raise Failure(400, 2, "give both position and hash of the checkpoint, or neither")
+    pinned = (position, hash) if position is not None and hash is not None else None
+    with service.using() as ctx:
+        result = verify_store(ctx, pinned)
+    return {"ok": True, "events": result.count, "head_hash": result.head_hash}
+
+
+@router.get("/plugins", responses=DOCUMENT, response_class=Response)
+def plugins(request: Request) -> Response:
+    """The `plugins --format json` document."""
+    from thidua.cli.queries import plugins_document
+    from thidua.documents.jsonout import to_json
+
+    service = _service(request)
+    service.actor(request, b"", public=True)
+    with service.using() as ctx:
+        return _json(to_json(plugins_document(ctx)) + "\n")
+
+
+@router.get("/rules", responses=DOCUMENT, response_class=Response)
+def rules(request: Request, province: Province, period: Period | None = None) -> Response:
+    """The `rules list --format json` document."""
+    from thidua.audit import catalogue
+    from thidua.documents.jsonout import to_json
+
+    service = _service(request)
+    service.actor(request, b"", public=True)
+    with service.using() as ctx:
+        if period:
+            ctx.ruleset(province, period)
+        return _document(to_json({"rules": catalogue.listing(ctx.province(province), period)}))
+
+
+@router.get("/rules/{rule_id}", responses=DOCUMENT, response_class=Response)
+def rule(request: Request, rule_id: str, province: str | None = None) -> Response:
+    """The `rules show --format json` document of one rule id."""
+    from thidua.cli.audit import rule_document
+    from thidua.documents.jsonout import to_json
+
+    service = _service(request)
+    service.actor(request, b"", public=True)
+    with service.using() as ctx:
+        return _document(to_json({"rules": rule_document(ctx, rule_id, province)}))
+
+
+@router.post(
+    "/events",
+    responses={
+        200: {
+            "description": "appended",
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["appended", "skipped", "position", "hash"],
+                        "properties": {
+                            "appended": {"type": "integer"},
+                            "skipped": {"type": "integer"},
+                            "position": {"type": "integer"},
+                            "hash": {"type": "string"},
+                        },
+                    }
+                }
+            },
+        },
+        **ERRORS,
+    },
+    openapi_extra={
+        "requestBody": {"required": True, "content": {"application/jsonl": {"schema": {"type": "string"}}}},
+    },
+)
+async def events(request: Request) -> Response:
+    """Validate and append JSONL events, as `thidua import`: all lines or none."""
+    from starlette.concurrency import run_in_threadpool
+
+    size = request.headers.get("content-length")
+    if size and size.isdigit() and int(size) > MAX_BODY:
+        raise Failure(413, 1, f"the body is over {MAX_BODY} bytes: import it as several files")
+    body = await request.body()
+    if len(body) > MAX_BODY:
+        raise Failure(413, 1, f"the body is over {MAX_BODY} bytes: import it as several files")
+    return await run_in_threadpool(_append, request, body)
+
+
+def _append(request: Request, body: bytes) -> Response:
+    from thidua.documents.jsonout import jsonl
+    from thidua.intake.importer import import_events
+
+    service = _service(request)
+    service.actor(request, body)
+    with service.using() as ctx:
+        outcome = import_events(ctx.store, body, ctx.plugins)
+        if outcome.problems:
+            problems = [{"line": p.line, "key": p.key, "reason": p.reason, "rule": None} for p in outcome.problems]
+            raise Failure(422, 1, f"{len(problems)} problem(s); nothing was appended", problems=problems)
+        position, head_hash = (
+            (outcome.appended[-1].position, outcome.appended[-1].hash) if outcome.appended else ctx.store.head()
+        )
+    return _json(
+        jsonl({"appended": len(outcome.appended), "skipped": outcome.skipped, "position": position, "hash": head_hash})
+    )
