@@ -48,9 +48,12 @@ DOCUMENT: dict[int | str, dict[str, Any]] = {
     **ERRORS,
 }
 
-Province = Annotated[str, Query(description="Plugin key, e.g. laichau.")]
-Period = Annotated[str, Query(description='A year "2020" or a phase "2015-2019".')]
-AsOf = Annotated[str | None, Query(description="Moment of knowledge: ISO date/time (local time) or @N.")]
+Province = Annotated[str, Query(description="Plugin key, e.g. laichau.", examples=["laichau", "hcm_q1"])]
+Period = Annotated[str, Query(description='A year "2020" or a phase "2015-2019".', examples=["2020", "2015-2019"])]
+AsOf = Annotated[
+    str | None,
+    Query(description="Moment of knowledge: ISO date/time (local time) or @N.", examples=["@300", "2020-12-20"]),
+]
 
 
 def _service(request: Request) -> Service:

@@ -164,7 +164,8 @@ def _chart(block: dict[str, Any]) -> dict[str, Any]:
     """An SVG bar chart of a block's totals: bars to scale, eligible units coloured."""
     units = block["units"]
     top = max((Decimal(str(u["total"])) for u in units if u["total"] is not None), default=Decimal(1)) or Decimal(1)
-    row, label, width = 26, 230, 330
+    longest = max((len(u["name"]) for u in units), default=10)
+    row, label, width = 26, min(40 + longest * 7, 330), 330  # ~7 px a character at 12 px
     bars = []
     for i, u in enumerate(units):
         total = Decimal(str(u["total"] or 0))
