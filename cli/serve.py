@@ -42,7 +42,7 @@ def serve_cmd(ctx: Context, host: str, port: int, workers: int, public: bool, ke
     """
     import uvicorn
 
-    from thidua.service.app import Settings
+    from thidua.service.state import Settings
 
     ctx.store.head()  # a store that cannot be opened is refused here, once, not per request
     if ctx.db == ":memory:" and workers > 1:

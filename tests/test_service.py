@@ -15,8 +15,9 @@ from fastapi.testclient import TestClient
 from serving import copy_store, demo_store, serving
 
 from thidua.cli.main import cli
-from thidua.service.app import Settings, create_app
+from thidua.service.app import create_app
 from thidua.service.auth import ACTOR, SIGNATURE, TIME, sign_headers
+from thidua.service.state import Settings
 
 QUERIES = [
     ("standings", "--province", "laichau", "--period", "2020"),

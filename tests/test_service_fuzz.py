@@ -15,7 +15,8 @@ schemathesis = pytest.importorskip("schemathesis")
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from schemathesis.checks import not_a_server_error  # noqa: E402
 
-from thidua.service.app import Settings, create_app  # noqa: E402
+from thidua.service.app import create_app  # noqa: E402
+from thidua.service.state import Settings  # noqa: E402
 
 EXAMPLES = 40  # per operation; with the explicit examples, ~400 requests in a few seconds
 

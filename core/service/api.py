@@ -7,15 +7,18 @@ prints; the command line's errors come back as `{error, exit_code}` with the HTT
 
 from __future__ import annotations
 
+import random
+import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from thidua.service.app import Failure, Service
+from thidua.service.state import Failure, Service
 
 router = APIRouter(prefix="/v1")
 
+BUSY_ATTEMPTS = 5  # imports, each with the importer's own retries, before answering 503 (exit 4)
 MAX_BODY = 64 << 20  # bytes of JSONL in one import; the importer holds a file in memory anyway
 
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -262,6 +265,11 @@ async def events(request: Request) -> Response:
     return await run_in_threadpool(_append, request, body)
 
 
+def _busy(problems: list[Any]) -> bool:
+    """The importer's "the log kept moving" (contention, not bad input: exit 4, never 422)."""
+    return len(problems) == 1 and problems[0].line == 0 and problems[0].key == "(store)"
+
+
 def _append(request: Request, body: bytes) -> Response:
     from thidua.documents.jsonout import jsonl
     from thidua.intake.importer import import_events
@@ -269,7 +277,13 @@ def _append(request: Request, body: bytes) -> Response:
     service = _service(request)
     service.actor(request, body)
     with service.using() as ctx:
-        outcome = import_events(ctx.store, body, ctx.plugins)
+        for attempt in range(BUSY_ATTEMPTS):
+            outcome = import_events(ctx.store, body, ctx.plugins)
+            if not _busy(outcome.problems):
+                break
+            time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))  # other processes are appending: let them
+        else:
+            raise Failure(503, 4, "the store stayed busy (other writers appending); nothing was written: try again")
         if outcome.problems:
             problems = [{"line": p.line, "key": p.key, "reason": p.reason, "rule": None} for p in outcome.problems]
             raise Failure(422, 1, f"{len(problems)} problem(s); nothing was appended", problems=problems)

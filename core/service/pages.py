@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from thidua.service.app import Failure, Service
+from thidua.service.state import Failure, Service
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
