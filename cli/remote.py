@@ -289,7 +289,7 @@ def demo(ctx: Context) -> None:
 
 def where_the_store_is(name: str) -> Callable[..., None]:
     def refuse(ctx: Context, **_: Any) -> None:
-        raise Usage(f"{name} works on the store itself: run it where the store is, not against --db {ctx.db}")
+        raise Usage(f"{name} runs where the store is, not against the service at --db {ctx.db}")
 
     return refuse
 

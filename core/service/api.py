@@ -276,14 +276,15 @@ def _append(request: Request, body: bytes) -> Response:
 
     service = _service(request)
     service.actor(request, body)
-    with service.using() as ctx:
-        for attempt in range(BUSY_ATTEMPTS):
+    for attempt in range(BUSY_ATTEMPTS):
+        with service.using() as ctx:
             outcome = import_events(ctx.store, body, ctx.plugins)
-            if not _busy(outcome.problems):
-                break
-            time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))  # other processes are appending: let them
-        else:
-            raise Failure(503, 4, "the store stayed busy (other writers appending); nothing was written: try again")
+        if not _busy(outcome.problems):
+            break
+        time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))  # other processes are appending: let them
+    else:
+        raise Failure(503, 4, "the store stayed busy (other writers appending); nothing was written: try again")
+    with service.using() as ctx:
         if outcome.problems:
             problems = [{"line": p.line, "key": p.key, "reason": p.reason, "rule": None} for p in outcome.problems]
             raise Failure(422, 1, f"{len(problems)} problem(s); nothing was appended", problems=problems)

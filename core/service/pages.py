@@ -70,6 +70,8 @@ def details(event: dict[str, Any]) -> str:
             value = ", ".join(str(v) for v in value)
         elif isinstance(value, dict):
             value = ", ".join(f"{k}: {v}" for k, v in value.items())
+        if isinstance(value, bool):
+            value = "có" if value else "không"
         parts.append(f"{key}={number(value) if not isinstance(value, str) else value}")
     return " · ".join(parts)
 
