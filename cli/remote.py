@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import copy
 import json
-import sys
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -73,8 +72,10 @@ class Client:
             except (ValueError, KeyError, TypeError):
                 raise Usage(f"--db {self.url}: the service answered {response.status_code} to {path}") from None
             if path == "/v1/events":
+                from thidua.fields import printable
+
                 for problem in error.get("problems") or []:
-                    click.echo(f"LINE {problem['line']}: {problem['key']}: {problem['reason']}", err=True)
+                    click.echo(printable(f"LINE {problem['line']}: {problem['key']}: {problem['reason']}"), err=True)
             raise Remote(message, exit_code)
         return response
 
@@ -195,14 +196,9 @@ def checkpoint(ctx: Context, key: Path) -> None:
 def import_(ctx: Context, file: str, actor: str | None, key: Path | None) -> None:
     if bool(actor) != bool(key):
         raise Usage("--as and --key go together: the actor and the key that signs for it")
-    if file == "-":
-        data = sys.stdin.buffer.read()
-    else:
-        try:
-            with open(file, "rb") as handle:
-                data = handle.read()
-        except OSError as exc:
-            raise BadInput(f"cannot read {file}: {exc.strerror}") from None
+    from thidua.cli.records import _read_input
+
+    data = _read_input(file)  # the same limits as a local import
     outcome = client(ctx, actor, key).request("POST", "/v1/events", body=data).json()
     click.echo(f"appended {outcome['appended']}, skipped {outcome['skipped']} (already stored)")
 

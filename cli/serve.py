@@ -44,7 +44,7 @@ def serve_cmd(ctx: Context, host: str, port: int, workers: int, public: bool, ke
 
     from thidua.service.state import Settings
 
-    ctx.store.head()  # a store that cannot be opened is refused here, once, not per request
+    ctx.new_or_existing_store.head()  # a store that cannot be opened is refused here, once, not per request
     if ctx.db == ":memory:" and workers > 1:
         raise Usage("--db ':memory:' lives in one process: serve it with --workers 1")
     settings = Settings(ctx.db if ctx.db == ":memory:" else os.path.abspath(ctx.db) if "://" not in ctx.db else ctx.db)

@@ -14,12 +14,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from thidua.cli.records import MAX_INPUT
 from thidua.service.state import Failure, Service
 
 router = APIRouter(prefix="/v1")
 
 BUSY_ATTEMPTS = 5  # imports, each with the importer's own retries, before answering 503 (exit 4)
-MAX_BODY = 64 << 20  # bytes of JSONL in one import; the importer holds a file in memory anyway
+MAX_BODY = MAX_INPUT  # bytes of JSONL in one import, as `thidua import` (THIDUA_MAX_INPUT)
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {
@@ -258,10 +259,14 @@ async def events(request: Request) -> Response:
 
     size = request.headers.get("content-length")
     if size and size.isdigit() and int(size) > MAX_BODY:
-        raise Failure(413, 1, f"the body is over {MAX_BODY} bytes: import it as several files")
+        raise Failure(
+            413, 1, f"the body is over the limit of {MAX_BODY:,} bytes (THIDUA_MAX_INPUT); nothing was appended"
+        )
     body = await request.body()
     if len(body) > MAX_BODY:
-        raise Failure(413, 1, f"the body is over {MAX_BODY} bytes: import it as several files")
+        raise Failure(
+            413, 1, f"the body is over the limit of {MAX_BODY:,} bytes (THIDUA_MAX_INPUT); nothing was appended"
+        )
     return await run_in_threadpool(_append, request, body)
 
 
