@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -89,6 +90,10 @@ class Client:
 
 
 def client(ctx: Context, actor: str | None = None, key: Path | None = None) -> Client:
+    """The service at --db; every request signed as THIDUA_ACTOR with THIDUA_KEY when they are set
+    (an enforcing store wants that for reads too), or as `import --as --key`."""
+    if actor is None and key is None and os.environ.get("THIDUA_ACTOR") and os.environ.get("THIDUA_KEY"):
+        actor, key = os.environ["THIDUA_ACTOR"], Path(os.environ["THIDUA_KEY"])
     return Client(ctx.db, actor, key)
 
 

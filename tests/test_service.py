@@ -45,8 +45,8 @@ QUERIES = [
 ]
 
 
-def run(db: str, *args: str, input: bytes | None = None) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, ["--db", db, *args], input=input, catch_exceptions=False)
+def run(db: str, *args: str, input: bytes | None = None, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, ["--db", db, *args], input=input, env=env, catch_exceptions=False)
     return result.exit_code, result.stdout, result.stderr
 
 
@@ -125,6 +125,13 @@ def test_pages_say_the_store_is_open_and_never_show_a_persons_discipline(served)
     assert "không công khai" in page.text and "61/QĐ-UBKT" not in page.text and "canh_cao" not in page.text
     standings = httpx.get(f"{url}/p/laichau/2020").text
     assert "<svg" in standings and "LC-ELIG-1" in standings and "Kho mở" in standings
+    changed = httpx.get(f"{url}/p/laichau/2020/diff", params={"from": "@400", "to": "@500"}).text
+    assert "LĐLĐ huyện Than Uyên" in changed and "do sự kiện #433" in changed
+    rules = httpx.get(f"{url}/rules/laichau").text
+    assert 'id="LC-ELIG-1"' in rules and "Đối với đơn vị có cá nhân lãnh đạo chủ chốt bị kỷ luật" in rules
+    home = httpx.get(f"{url}/").text
+    assert "/p/hcm_q1/2015-2019" in home and "Điện Biên" in home
+    assert "Nguyên vẹn" in httpx.get(f"{url}/verify").text
 
 
 @pytest.fixture
@@ -189,4 +196,8 @@ def test_import_signed_by_the_command_line_against_an_enforcing_service(demo: Pa
             0,
             "appended 1, skipped 0 (already stored)\n",
         )
-        assert run(url, "verify")[0] == 1  # a private read without a signature
+        assert run(url, "explain", "--province", "laichau", "--period", "2020", "--unit", "LDLD_SIN_HO")[0] == 1
+        actor = {"THIDUA_ACTOR": "head", "THIDUA_KEY": str(tmp_path / "head.key")}  # reads signed too
+        signed = run(url, "explain", "--province", "laichau", "--period", "2020", "--unit", "LDLD_SIN_HO", env=actor)
+        assert signed == run(str(db), "explain", "--province", "laichau", "--period", "2020", "--unit", "LDLD_SIN_HO")
+        assert run(url, "verify", env=actor) == run(str(db), "verify")
