@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -42,6 +43,42 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@contextmanager
+def in_thread(db: Path) -> Iterator[str]:
+    """The service of `db` in a thread of this process (uvicorn, one worker): quick to start."""
+    import threading
+
+    import uvicorn
+
+    from thidua.service.app import create_app
+    from thidua.service.state import Settings
+
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(Settings(str(db))), host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    )
+
+    def run() -> None:
+        # SIGINT and SIGTERM stay with the main thread (this thread's workers inherit the mask), so a
+        # test that holds them there still sees them pending rather than taken by a server thread.
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+        server.run()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the in-thread service did not start")
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        server.config.app.state.service.ctx._store and server.config.app.state.service.ctx._store.close()
 
 
 @contextmanager

@@ -283,7 +283,9 @@ def _append(request: Request, body: bytes) -> Response:
     service.actor(request, body)
     for attempt in range(BUSY_ATTEMPTS):
         with service.using() as ctx:
-            outcome = import_events(ctx.store, body, ctx.plugins)
+            outcome = import_events(ctx.new_or_existing_store, body, ctx.plugins)
+            if outcome.problems and not _busy(outcome.problems):
+                ctx.discard_if_new()  # as `thidua import`: bad input leaves no new empty store behind
         if not _busy(outcome.problems):
             break
         time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))  # other processes are appending: let them
