@@ -76,7 +76,7 @@ class Client:
                 from thidua.fields import printable
 
                 for problem in error.get("problems") or []:
-                    click.echo(printable(f"LINE {problem['line']}: {problem['key']}: {problem['reason']}"), err=True)
+                    click.echo(printable(problem["text"]), err=True)
             raise Remote(message, exit_code)
         return response
 
@@ -101,29 +101,53 @@ def _show(text: str, data: Any, fmt: str, render: Callable[[Any, str], str]) -> 
     click.echo(text if fmt == "json" else render(data, fmt), nl=False)
 
 
+def _emit(ctx: Context, what: str, text: str, data: Any, fmt: str, output: str | None, lang: str) -> None:
+    """As `office.emit` locally: JSON is the served text itself; tables, CSV and xlsx are made here."""
+    from thidua.cli import office
+
+    if fmt != "json":
+        return office.emit(ctx, what, data, fmt, output, lang)
+    if output:
+        office.write_output(Path(output), text.encode("utf-8"))
+    else:
+        click.echo(text, nl=False)
+
+
 # The remote twins, one per command, taking the same parameters.
 
 
 def standings(
-    ctx: Context, province: str, period: str, block: str | None, as_of: str | None, fmt: str, **_: Any
+    ctx: Context,
+    province: str,
+    period: str,
+    block: str | None,
+    as_of: str | None,
+    fmt: str,
+    output: str | None = None,
+    lang: str = "en",
 ) -> None:
-    from thidua.cli import views
-
     text, data = client(ctx).document("/v1/standings", province=province, period=period, block=block, as_of=as_of)
-    _show(text, data, fmt, views.standings)
+    _emit(ctx, "standings", text, data, fmt, output, lang)
 
 
-def eligibility(ctx: Context, province: str, period: str, as_of: str | None, fmt: str, **_: Any) -> None:
-    from thidua.cli import views
-
+def eligibility(
+    ctx: Context, province: str, period: str, as_of: str | None, fmt: str, output: str | None = None, lang: str = "en"
+) -> None:
     text, data = client(ctx).document("/v1/eligibility", province=province, period=period, as_of=as_of)
-    _show(text, data, fmt, views.eligibility)
+    _emit(ctx, "eligibility", text, data, fmt, output, lang)
 
 
 def explain(
-    ctx: Context, province: str, period: str, unit: str | None, person: str | None, as_of: str | None, fmt: str
+    ctx: Context,
+    province: str,
+    period: str,
+    unit: str | None,
+    person: str | None,
+    as_of: str | None,
+    fmt: str,
+    output: str | None = None,
+    lang: str = "en",
 ) -> None:
-    from thidua.cli import views
     from thidua.cli.queries import is_candidate
 
     if bool(unit) == bool(person):
@@ -131,7 +155,7 @@ def explain(
     text, data = client(ctx).document(
         "/v1/explain", province=province, period=period, unit=unit, person=person, as_of=as_of
     )
-    _show(text, data, fmt, views.explain_candidate if is_candidate(data) else views.explain)
+    _emit(ctx, "explain_candidate" if is_candidate(data) else "explain", text, data, fmt, output, lang)
 
 
 def diff(ctx: Context, province: str, period: str, start: str, end: str, fmt: str) -> None:
@@ -202,9 +226,13 @@ def import_(ctx: Context, file: str, actor: str | None, key: Path | None) -> Non
     if bool(actor) != bool(key):
         raise Usage("--as and --key go together: the actor and the key that signs for it")
     from thidua.cli.records import _read_input
+    from thidua.office.sheetin import is_spreadsheet
 
+    if file.lower().endswith((".csv", ".xls", ".ods", ".tsv")):
+        raise BadInput(f"{file}: import reads JSONL events, or an .xlsx scoring sheet made by `thidua sheet`")
     data = _read_input(file)  # the same limits as a local import
-    outcome = client(ctx, actor, key).request("POST", "/v1/events", body=data).json()
+    sheet = {"sheet": file} if is_spreadsheet(file, data) else None  # its cells become lines at the service
+    outcome = client(ctx, actor, key).request("POST", "/v1/events", sheet, body=data).json()
     click.echo(f"appended {outcome['appended']}, skipped {outcome['skipped']} (already stored)")
 
 

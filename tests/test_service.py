@@ -38,6 +38,8 @@ QUERIES = [
     ("rules", "list", "--province", "laocai", "--period", "2021"),
     ("rules", "show", "LCA-DED-3", "--format", "json"),
     ("rules", "show", "LCA-DED-33"),
+    ("standings", "--province", "laocai", "--period", "2021", "--format", "csv", "--lang", "vi"),
+    ("eligibility", "--province", "hcm_q1", "--period", "2015-2019", "--lang", "vi"),
     ("plugins",),
     ("log", "--type", "score.provincial"),
     ("log", "--since", "500", "--format", "jsonl"),
@@ -91,6 +93,28 @@ def test_the_command_line_against_the_service_prints_what_it_prints_locally(serv
     for args in QUERIES:
         local, remote = run(str(db), *args), run(url, *args)
         assert remote == local, args
+    sheet = tmp_path / "khoi.xlsx"
+    assert (
+        run(
+            str(db),
+            "sheet",
+            "--province",
+            "laocai",
+            "--period",
+            "2021",
+            "--block",
+            "KHOI_TONG_HOP",
+            "--output",
+            str(sheet),
+        )[0]
+        == 0
+    )
+    assert run(url, "import", str(sheet)) == run(
+        str(db), "import", str(sheet)
+    )  # an unfilled sheet, read at the service
+    for where, name in ((url, "remote.xlsx"), (str(db), "local.xlsx")):
+        args = ("explain", "--province", "laichau", "--period", "2020", "--unit", "LDLD_SIN_HO", "--format", "xlsx")
+        assert run(where, *args, "--output", str(tmp_path / name)) == (0, f"wrote {tmp_path / name}\n", "")
     code, out, _ = run(url, "standings", "--province", "laichau", "--period", "2020", "--format", "json")
     assert code == 0 and json.loads(out)["position"] == json.loads(run(str(db), "verify")[1].split()[1])
 

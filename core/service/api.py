@@ -281,23 +281,32 @@ def _append(request: Request, body: bytes) -> Response:
 
     service = _service(request)
     service.actor(request, body)
+    sheet = request.query_params.get("sheet")
+    problems: list[dict[str, Any]]
     for attempt in range(BUSY_ATTEMPTS):
         with service.using() as ctx:
-            outcome = import_events(ctx.new_or_existing_store, body, ctx.plugins)
-            if outcome.problems and not _busy(outcome.problems):
+            store = ctx.new_or_existing_store
+            if sheet:  # a filled scoring sheet (`thidua sheet`): its cells become lines, problems name cells
+                from thidua.cli.office import import_sheet
+
+                appended, skipped, texts = import_sheet(ctx, store, sheet, body, None)
+                problems = [{"line": None, "key": None, "reason": None, "rule": None, "text": t} for t in texts]
+                busy = False
+            else:
+                outcome = import_events(store, body, ctx.plugins)
+                appended, skipped, busy = len(outcome.appended), outcome.skipped, _busy(outcome.problems)
+                problems = [
+                    {"line": p.line, "key": p.key, "reason": p.reason, "rule": None, "text": str(p)}
+                    for p in outcome.problems
+                ]
+            if problems and not busy:
                 ctx.discard_if_new()  # as `thidua import`: bad input leaves no new empty store behind
-        if not _busy(outcome.problems):
-            break
+                raise Failure(422, 1, f"{len(problems)} problem(s); nothing was appended", problems=problems)
+            if not busy:
+                last = store.last_appended if appended else []
+                position, head_hash = (last[-1].position, last[-1].hash) if last else store.head()
+                break
         time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))  # other processes are appending: let them
     else:
         raise Failure(503, 4, "the store stayed busy (other writers appending); nothing was written: try again")
-    with service.using() as ctx:
-        if outcome.problems:
-            problems = [{"line": p.line, "key": p.key, "reason": p.reason, "rule": None} for p in outcome.problems]
-            raise Failure(422, 1, f"{len(problems)} problem(s); nothing was appended", problems=problems)
-        position, head_hash = (
-            (outcome.appended[-1].position, outcome.appended[-1].hash) if outcome.appended else ctx.store.head()
-        )
-    return _json(
-        jsonl({"appended": len(outcome.appended), "skipped": outcome.skipped, "position": position, "hash": head_hash})
-    )
+    return _json(jsonl({"appended": appended, "skipped": skipped, "position": position, "hash": head_hash}))
