@@ -155,11 +155,20 @@ def standings(request: Request, province: str, period: str, as_of: str | None = 
         ctx.province(province)
         if ctx.plugins.implements(province, "thidua_standings"):
             data = standings_document(ctx, province, period, None, as_of or None)
-            return render(request, "standings.html", doc=data, charts=[_chart(b) for b in data["blocks"]])
+            charts = [_chart(b) for b in data["blocks"]]
+            return render(request, "standings.html", doc=data, charts=charts, award_name=_award_names(ctx, province))
         if service.keys.enforcing:  # a selecting province lists persons: not public
             _allowed(request, public=False)
         data = eligibility_document(ctx, province, period, as_of or None)
     return render(request, "eligibility.html", doc=data)
+
+
+def _award_names(ctx: Any, province: str) -> Any:
+    """An award key's Vietnamese name from the province's `[office]` names (the key if it has none)."""
+    from thidua.office.lang import province_names
+
+    names = province_names(ctx.plugins, province)
+    return lambda key: names.name(key, "vi") if key else ""
 
 
 def _chart(block: dict[str, Any]) -> dict[str, Any]:
@@ -202,9 +211,10 @@ def _explain(
     service = _allowed(request, public=False)
     with service.using() as ctx:
         data = explain_document(ctx, province, period, unit, person, as_of or None)
+        award_name = _award_names(ctx, province)
     by_position = {e["position"]: e for e in data["events"]}
     private = {e["position"] for e in data["events"] + data["other_events"] if e["type"] in PRIVATE_TYPES}
-    return render(request, "explain.html", doc=data, by_position=by_position, private=private)
+    return render(request, "explain.html", doc=data, by_position=by_position, private=private, award_name=award_name)
 
 
 @router.get("/p/{province}/{period}/diff", response_class=HTMLResponse)
