@@ -12,11 +12,24 @@ import sys
 import click
 
 from thidua.cli import audit, kit, office, queries, records, upkeep
-from thidua.cli.context import Context
+from thidua.cli.context import Context, Integrity
 from thidua.log.signals import terminate_as_interrupt
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class Group(click.Group):
+    """The `thidua` group: an integrity failure found anywhere (`Tampered`: the log or a read model
+    disagrees with the hash chain) is one line and exit 3, never a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        from thidua.log.verify import Tampered
+
+        try:
+            return super().invoke(ctx)
+        except Tampered as exc:
+            raise Integrity(str(exc)) from None
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option(
     "--db",
     envvar="THIDUA_DB",

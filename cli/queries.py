@@ -15,6 +15,7 @@ from thidua.cli.context import Context, Usage, decider_for, document_of, pass_ct
 @options.period()
 @click.option("--block", help="Only this block.")
 @options.as_of
+@options.fresh
 @options.output_format(*options.FORMATS, "xlsx")
 @options.output_file()
 @options.lang()
@@ -25,6 +26,7 @@ def standings_cmd(
     period: str,
     block: str | None,
     as_of: str | None,
+    fresh: bool,
     fmt: str,
     output: str | None,
     lang: str,
@@ -36,7 +38,9 @@ def standings_cmd(
       thidua standings --province laichau --period 2020
       thidua standings --province laichau --period 2020 --as-of 2020-12-20 --format json
     """
-    data = document_of(decider_for(ctx, province, period, as_of, quiet=fmt in ("json", "xlsx")), "standings")
+    data = document_of(
+        decider_for(ctx, province, period, as_of, quiet=fmt in ("json", "xlsx"), fresh=fresh), "standings"
+    )
     if block:
         data["blocks"] = [b for b in data["blocks"] if b["block"] == block]
         if not data["blocks"]:
@@ -50,6 +54,7 @@ def standings_cmd(
 @click.option("--unit", help="The unit to explain.")
 @click.option("--person", help="The person to explain.")
 @options.as_of
+@options.fresh
 @options.output_format(*options.FORMATS, "xlsx")
 @options.output_file()
 @options.lang()
@@ -61,6 +66,7 @@ def explain_cmd(
     unit: str | None,
     person: str | None,
     as_of: str | None,
+    fresh: bool,
     fmt: str,
     output: str | None,
     lang: str,
@@ -73,7 +79,7 @@ def explain_cmd(
     """
     if bool(unit) == bool(person):
         raise Usage("give exactly one of --unit or --person")
-    decider = decider_for(ctx, province, period, as_of, quiet=fmt in ("json", "xlsx"))
+    decider = decider_for(ctx, province, period, as_of, quiet=fmt in ("json", "xlsx"), fresh=fresh)
     when = f" as of {decider.head['as_of']}" if decider.head["as_of"] else ""
     candidate = decider.selects or person
     data = document_of(decider, "explain", unit=unit, person=person)
@@ -88,12 +94,20 @@ def explain_cmd(
 @options.province(help="Plugin key, e.g. hcm_q1.")
 @options.period()
 @options.as_of
+@options.fresh
 @options.output_format(*options.FORMATS, "xlsx")
 @options.output_file()
 @options.lang()
 @pass_ctx
 def eligibility_cmd(
-    ctx: Context, province: str, period: str, as_of: str | None, fmt: str, output: str | None, lang: str
+    ctx: Context,
+    province: str,
+    period: str,
+    as_of: str | None,
+    fresh: bool,
+    fmt: str,
+    output: str | None,
+    lang: str,
 ) -> None:
     """Candidates (units and persons) with the levels and objects they qualify for.
 
@@ -104,7 +118,9 @@ def eligibility_cmd(
       thidua eligibility --province hcm_q1 --period 2015-2019
       thidua explain --province hcm_q1 --period 2015-2019 --person NV_LAN
     """
-    data = document_of(decider_for(ctx, province, period, as_of, quiet=fmt in ("json", "xlsx")), "eligibility")
+    data = document_of(
+        decider_for(ctx, province, period, as_of, quiet=fmt in ("json", "xlsx"), fresh=fresh), "eligibility"
+    )
     office.emit(ctx, "eligibility", data, fmt, output, lang)
 
 

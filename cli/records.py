@@ -140,9 +140,10 @@ def log_cmd(
     from thidua.clock import fmt_local
     from thidua.documents.build import export_json
     from thidua.documents.jsonout import jsonl
+    from thidua.log.verify import known
 
     rows = []
-    for stored in ctx.store.read(start=since):
+    for stored in known(ctx.store.read(start=since)):
         r = stored.record
         if (
             (province and r["province"] != province)
