@@ -230,12 +230,16 @@ def test_an_event_changed_is_refused_by_every_query_that_replays_it(store, chang
     for result in (
         store("verify"),
         store("verify", "--quick"),
+        store("log", "--format", "jsonl"),
+        store("log", "--since", str(SCORE_OF_C)),
         explain(store, "C"),
         standings(store, "--as-of", f"@{HEAD}"),
         standings(store, "--fresh"),
         store("rebuild"),
     ):
         refused(result, f"position {SCORE_OF_C}")
+    if change is _score:  # the rows after an edited one still chain to its stored hash
+        assert store("log", "--since", str(SCORE_OF_C + 1)).code == 0
 
 
 def test_an_event_changed_before_its_block_is_decided_again_is_refused(store):

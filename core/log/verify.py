@@ -108,14 +108,6 @@ def verify_chain(store: Store, pinned: tuple[int, str] | None = None) -> Verifie
     return Verified(expected - 1, previous)
 
 
-def known(events: Iterable[Stored]) -> Iterator[Stored]:
-    """Events whose type is known: a row with another topic is an integrity failure, not a crash."""
-    for stored in events:
-        if stored.type not in EVENT_TYPES:
-            raise Tampered(topic_problem(stored.position, "thidua:" + stored.type) or "", stored.position)
-        yield stored
-
-
 def check_link(previous: str, stored: Stored) -> None:
     """One event against its stored predecessor's hash: its type known, its hash recomputed."""
     if stored.type not in EVENT_TYPES:
@@ -124,11 +116,15 @@ def check_link(previous: str, stored: Stored) -> None:
         raise Tampered(ALTERED, stored.position)
 
 
-def streamed(events: Iterable[Stored], wanted: Callable[[Stored], bool] | None = None) -> Iterator[Stored]:
-    """Events read in log order from position 1, checked as they pass: no position missing, and
-    every event (or only the `wanted` ones and the event after each) recomputed from its
-    predecessor's stored hash. With `wanted=None` this is the whole chain check."""
-    previous, expected, check_next = chain.GENESIS, 1, False
+def streamed(
+    events: Iterable[Stored],
+    wanted: Callable[[Stored], bool] | None = None,
+    after: tuple[int, str] = (0, chain.GENESIS),
+) -> Iterator[Stored]:
+    """Events read in log order from the position `after` (position, hash), checked as they pass:
+    no position missing, and every event (or only the `wanted` ones and the event after each)
+    recomputed from its predecessor's stored hash. With `wanted=None` this is the chain check."""
+    previous, expected, check_next = after[1], after[0] + 1, False
     for stored in events:
         if stored.position != expected:
             raise Tampered(f"position {expected} is missing: an event was removed", expected)
@@ -140,6 +136,20 @@ def streamed(events: Iterable[Stored], wanted: Callable[[Stored], bool] | None =
         check_next = mine
         previous, expected = stored.hash, expected + 1
         yield stored
+
+
+def checked_read(store: Store, start: int = 1) -> Iterator[Stored]:
+    """The log from `start` on, every event checked against its stored predecessor (`thidua log`)."""
+    events = store.read(start=max(1, start - 1))
+    after = (0, chain.GENESIS)
+    if start > 1:
+        first = next(events, None)
+        if first is None:
+            return
+        if first.position != start - 1:
+            raise Tampered(f"position {start - 1} is missing: an event was removed", start - 1)
+        after = (first.position, first.hash)
+    yield from streamed(events, after=after)
 
 
 HashesAt = Callable[[list[int]], dict[int, Stored]]  # positions -> the stored events there (missing: absent)
