@@ -19,15 +19,30 @@ KEY = click.Path(dir_okay=False, path_type=Path)
 
 @click.command("verify")
 @click.option("--checkpoint", "checkpoint_file", type=KEY, help="A signed checkpoint the log must still extend.")
-@click.option("--pubkey", type=KEY, help="The public key the checkpoint or bundle must be signed with.")
+@click.option(
+    "--pubkey",
+    type=KEY,
+    multiple=True,
+    help="A public key (or a file of PEM public keys) you trust to have signed the checkpoint or bundle; repeatable.",
+)
 @click.option("--bundle", type=KEY, help="Verify an audit bundle instead of the store (needs no database).")
+@click.option("--quick", is_flag=True, help="The hash chain only, not the read models.")
 @pass_ctx
-def verify_cmd(ctx: Context, checkpoint_file: Path | None, pubkey: Path | None, bundle: Path | None) -> None:
-    """Recompute the hash chain; exit 3 naming the first bad position.
+def verify_cmd(
+    ctx: Context, checkpoint_file: Path | None, pubkey: tuple[Path, ...], bundle: Path | None, quick: bool
+) -> None:
+    """Recompute the hash chain and check every read model against the log; exit 3 naming the
+    first bad position (or read model). --quick: the chain alone.
+
+    The read models are checked row by row: every index row recomputed from its event, and every
+    kept decision a query would serve decided afresh from the log and compared.
 
     With --checkpoint, also prove the log still extends the exact prefix the checkpoint signed
     (this catches a history rewritten *and re-hashed*). With --bundle, recompute the bundle's
     chain to its signed head and replay every decision in it from the bundle alone.
+
+    A checkpoint or bundle is verified only against a key you trust (--pubkey). A bundle checked
+    without one exits 5: consistent with itself, but signed by anyone.
 
     \b
     Example:
@@ -49,16 +64,38 @@ def verify_cmd(ctx: Context, checkpoint_file: Path | None, pubkey: Path | None, 
             f"ok: the log extends the checkpoint of {signed.time} (position {signed.position}, "
             f"hash {signed.head_hash[:16]}…), signed by {signed.signer}"
         )
+    if quick:
+        return
+    lines, notes = read_models_checked(ctx)
+    for line in lines:
+        click.echo(line)
+    for note in notes:
+        click.echo(note, err=True)
 
 
-def read_checkpoint(checkpoint_file: Path, pubkey: Path | None):
+def read_models_checked(ctx: Context) -> tuple[list[str], list[str]]:
+    """Every read model checked against the log: the lines `verify` prints, and its notes (stderr).
+    Raises Tampered (exit 3) at the first disagreement."""
+    if not ctx.store.is_sqlite:
+        return ["ok: no read models in this store (every query replays the log)"], []
+    from thidua.readmodels.check import check
+
+    agreed = check(ctx.store, ctx.plugins)
+    return [
+        f"ok: read models agree with the log: {agreed.indexed} index rows recomputed, "
+        f"{agreed.parts} kept decision part(s) of {agreed.periods} province-period(s) decided afresh and equal"
+    ], [f"note: not checked: {line}" for line in agreed.skipped]
+
+
+def read_checkpoint(checkpoint_file: Path, pubkey: tuple[Path, ...]):
     """A checkpoint file checked against the key the auditor trusts (exit 1 or 3 if not)."""
     from thidua.audit import checkpoint
 
-    if pubkey is None:
+    if not pubkey:
         raise Usage("--checkpoint needs --pubkey: the key you trust to have signed it")
     try:
-        return checkpoint.check(checkpoint.read(_read(checkpoint_file), str(checkpoint_file)), pubkey)
+        document = checkpoint.read(_read(checkpoint_file, checkpoint.MAX_BYTES), str(checkpoint_file))
+        return checkpoint.check(document, checkpoint.trusted_keys(pubkey))
     except checkpoint.CheckpointError as exc:
         raise BadInput(str(exc)) from None
     except checkpoint.ForgedCheckpoint as exc:
@@ -79,32 +116,41 @@ def verified_line(result: Verified) -> str:
     return f"ok: {result.count} events, chain intact, head hash {result.head_hash}"
 
 
-def _read(path: Path) -> bytes:
+def _read(path: Path, limit: int) -> bytes:
+    """At most `limit` + 1 bytes: the reader refuses a file larger than what it reads."""
     try:
-        return path.read_bytes()
+        with path.open("rb") as handle:
+            return handle.read(limit + 1)
     except OSError as exc:
         raise BadInput(f"cannot read {path}: {exc.strerror}") from None
 
 
-def _verify_bundle(ctx: Context, path: Path, pubkey: Path | None) -> None:
+class Unverified(click.ClickException):
+    """Consistent, but not signed by a key the user trusts: never to be mistaken for success."""
+
+    exit_code = 5
+
+
+def _verify_bundle(ctx: Context, path: Path, pubkey: tuple[Path, ...]) -> None:
     from thidua.audit.bundle import BundleBreach, BundleError, verify_bundle
-    from thidua.audit.checkpoint import CheckpointError
+    from thidua.audit.checkpoint import CheckpointError, trusted_keys
 
     try:
-        result = verify_bundle(path, ctx.plugins, pubkey)
+        result = verify_bundle(path, ctx.plugins, trusted_keys(pubkey) if pubkey else None)
     except (BundleError, CheckpointError) as exc:
         raise BadInput(str(exc)) from None
     except BundleBreach as exc:
         raise Integrity(f"bundle {path.name}: {exc}") from None
+    if not result.trusted:
+        raise Unverified(
+            f"bundle {path.name}: NOT verified: consistent with itself, but signed by {result.signer}, "
+            "a key you have not said you trust (give --pubkey FILE)"
+        )
     click.echo(
         f"ok: {result.province} {result.period}: chain of {result.position} events recomputed to the signed head "
         f"{result.head_hash[:16]}… ({result.events} of the period, {result.digests} as digests), signed by {result.signer}"
     )
     click.echo(f"ok: {result.documents} decision documents reproduced byte for byte from the bundle's events")
-    if pubkey is None:
-        click.echo(
-            "note: no --pubkey given: the signature was checked against the key inside the bundle only", err=True
-        )
 
 
 @click.command("keygen")

@@ -142,7 +142,13 @@ def _create_private(path: str) -> bool:
 
 
 def decider_for(
-    ctx: Context, province: str, period: str, as_of: str | None, quiet: bool = False, replayed: bool = False
+    ctx: Context,
+    province: str,
+    period: str,
+    as_of: str | None,
+    quiet: bool = False,
+    replayed: bool = False,
+    fresh: bool = False,
 ):
     """Ready to decide one province and period as of a moment: from the read models (brought
     up to date first, with a bar on a terminal if that takes long), or by replay."""
@@ -157,7 +163,7 @@ def decider_for(
         raise Usage(str(exc)) from None
     progress = Progress("indexing new events", 0, enabled=not quiet)  # catching up tells it how many
     try:
-        return open_decider(ctx.store, ctx.plugins, province, period, rules, moment, progress, replayed)
+        return open_decider(ctx.store, ctx.plugins, province, period, rules, moment, progress, replayed, fresh)
     finally:
         progress.close()
 
@@ -167,8 +173,19 @@ def document_of(decider, what: str, **subject: str | None):
     from thidua.decisions.decider import NotRanking, PluginFailed
 
     try:
-        return getattr(decider, f"{what}_json")(**subject)
+        document = getattr(decider, f"{what}_json")(**subject)
     except NotRanking as exc:
         raise Usage(str(exc)) from None
     except PluginFailed as exc:
         raise click.ClickException(str(exc)) from exc
+    return document and with_source(document, decider.source)
+
+
+def with_source(document: dict, source: str) -> dict:
+    """The header gains `source` after its last key (`rules`): "kept" (read back from kept decision
+    parts, each checked against its seal), "replay" (the period's events replayed through the
+    index, each checked against the chain) or "fresh" (the whole log replayed, every hash
+    recomputed, no read model read)."""
+    keys = list(document)
+    cut = keys.index("rules") + 1 if "rules" in keys else len(keys)
+    return {**{k: document[k] for k in keys[:cut]}, "source": source, **{k: document[k] for k in keys[cut:]}}

@@ -12,12 +12,14 @@ import sys
 import click
 
 from thidua.cli import audit, kit, office, queries, records, serve, upkeep
-from thidua.cli.context import Context
+from thidua.cli.context import Context, Integrity
 from thidua.log.signals import terminate_as_interrupt
 
 
 class Thidua(click.Group):
-    """The group; with `--db http(s)://…` each command is answered by the service there."""
+    """The `thidua` group. With `--db http(s)://…` each command is answered by the service there;
+    an integrity failure found anywhere (`Tampered`: the log or a read model disagrees with the
+    hash chain) is one line and exit 3, never a traceback."""
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         command = super().get_command(ctx, cmd_name)
@@ -27,6 +29,14 @@ class Thidua(click.Group):
 
             return twin(command)
         return command
+
+    def invoke(self, ctx: click.Context):
+        from thidua.log.verify import Tampered
+
+        try:
+            return super().invoke(ctx)
+        except Tampered as exc:
+            raise Integrity(str(exc)) from None
 
 
 @click.group(cls=Thidua, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

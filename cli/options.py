@@ -45,3 +45,11 @@ def lang(
 
 def output_file(required: bool = False, help: str = "Write to this file (required for xlsx).") -> Callable[[F], F]:
     return click.option("--output", required=required, type=click.Path(dir_okay=False), help=help)
+
+
+def fresh(func: F) -> F:
+    return click.option(
+        "--fresh",
+        is_flag=True,
+        help="Replay the whole log, every hash recomputed, without reading the kept decisions (an auditor's way).",
+    )(func)

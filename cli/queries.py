@@ -15,6 +15,7 @@ from thidua.cli.context import Context, Usage, decider_for, document_of, pass_ct
 @options.period()
 @click.option("--block", help="Only this block.")
 @options.as_of
+@options.fresh
 @options.output_format(*options.FORMATS, "xlsx")
 @options.output_file()
 @options.lang()
@@ -25,6 +26,7 @@ def standings_cmd(
     period: str,
     block: str | None,
     as_of: str | None,
+    fresh: bool,
     fmt: str,
     output: str | None,
     lang: str,
@@ -36,15 +38,21 @@ def standings_cmd(
       thidua standings --province laichau --period 2020
       thidua standings --province laichau --period 2020 --as-of 2020-12-20 --format json
     """
-    data = standings_document(ctx, province, period, block, as_of, fmt in ("json", "xlsx"))
+    data = standings_document(ctx, province, period, block, as_of, fmt in ("json", "xlsx"), fresh)
     office.emit(ctx, "standings", data, fmt, output, lang)
 
 
 def standings_document(
-    ctx: Context, province: str, period: str, block: str | None, as_of: str | None, quiet: bool = True
+    ctx: Context,
+    province: str,
+    period: str,
+    block: str | None,
+    as_of: str | None,
+    quiet: bool = True,
+    fresh: bool = False,
 ) -> dict[str, Any]:
     """The standings document (one block's, with `block`): what `standings` and the service print."""
-    data = document_of(decider_for(ctx, province, period, as_of, quiet=quiet), "standings")
+    data = document_of(decider_for(ctx, province, period, as_of, quiet=quiet, fresh=fresh), "standings")
     if block:
         data["blocks"] = [b for b in data["blocks"] if b["block"] == block]
         if not data["blocks"]:
@@ -58,6 +66,7 @@ def standings_document(
 @click.option("--unit", help="The unit to explain.")
 @click.option("--person", help="The person to explain.")
 @options.as_of
+@options.fresh
 @options.output_format(*options.FORMATS, "xlsx")
 @options.output_file()
 @options.lang()
@@ -69,6 +78,7 @@ def explain_cmd(
     unit: str | None,
     person: str | None,
     as_of: str | None,
+    fresh: bool,
     fmt: str,
     output: str | None,
     lang: str,
@@ -79,7 +89,7 @@ def explain_cmd(
     Example:
       thidua explain --province laichau --period 2020 --unit LDLD_SIN_HO
     """
-    data = explain_document(ctx, province, period, unit, person, as_of, fmt in ("json", "xlsx"))
+    data = explain_document(ctx, province, period, unit, person, as_of, fmt in ("json", "xlsx"), fresh)
     office.emit(ctx, "explain_candidate" if is_candidate(data) else "explain", data, fmt, output, lang)
 
 
@@ -91,11 +101,12 @@ def explain_document(
     person: str | None,
     as_of: str | None,
     quiet: bool = True,
+    fresh: bool = False,
 ) -> dict[str, Any]:
     """One subject's explanation document: what `explain` and the service print."""
     if bool(unit) == bool(person):
         raise Usage("give exactly one of --unit or --person")
-    decider = decider_for(ctx, province, period, as_of, quiet=quiet)
+    decider = decider_for(ctx, province, period, as_of, quiet=quiet, fresh=fresh)
     when = f" as of {decider.head['as_of']}" if decider.head["as_of"] else ""
     candidate = decider.selects or person
     data = document_of(decider, "explain", unit=unit, person=person)
@@ -115,12 +126,20 @@ def is_candidate(data: dict[str, Any]) -> bool:
 @options.province(help="Plugin key, e.g. hcm_q1.")
 @options.period()
 @options.as_of
+@options.fresh
 @options.output_format(*options.FORMATS, "xlsx")
 @options.output_file()
 @options.lang()
 @pass_ctx
 def eligibility_cmd(
-    ctx: Context, province: str, period: str, as_of: str | None, fmt: str, output: str | None, lang: str
+    ctx: Context,
+    province: str,
+    period: str,
+    as_of: str | None,
+    fresh: bool,
+    fmt: str,
+    output: str | None,
+    lang: str,
 ) -> None:
     """Candidates (units and persons) with the levels and objects they qualify for.
 
@@ -131,12 +150,14 @@ def eligibility_cmd(
       thidua eligibility --province hcm_q1 --period 2015-2019
       thidua explain --province hcm_q1 --period 2015-2019 --person NV_LAN
     """
-    data = eligibility_document(ctx, province, period, as_of, fmt in ("json", "xlsx"))
+    data = eligibility_document(ctx, province, period, as_of, fmt in ("json", "xlsx"), fresh)
     office.emit(ctx, "eligibility", data, fmt, output, lang)
 
 
-def eligibility_document(ctx: Context, province: str, period: str, as_of: str | None, quiet: bool = True):
-    return document_of(decider_for(ctx, province, period, as_of, quiet=quiet), "eligibility")
+def eligibility_document(
+    ctx: Context, province: str, period: str, as_of: str | None, quiet: bool = True, fresh: bool = False
+) -> dict[str, Any]:
+    return document_of(decider_for(ctx, province, period, as_of, quiet=quiet, fresh=fresh), "eligibility")
 
 
 @click.command("plugins")

@@ -140,9 +140,10 @@ def log_cmd(
     from thidua.clock import fmt_local
     from thidua.documents.build import export_json
     from thidua.documents.jsonout import jsonl
+    from thidua.log.verify import checked_read
 
     rows = []
-    for stored in ctx.store.read(start=since):
+    for stored in checked_read(ctx.store, since):  # every row printed is checked against the chain
         r = stored.record
         if (
             (province and r["province"] != province)

@@ -116,6 +116,11 @@ def _emit(ctx: Context, what: str, text: str, data: Any, fmt: str, output: str |
 # The remote twins, one per command, taking the same parameters.
 
 
+def _flag(value: bool) -> str | None:
+    """A boolean query parameter, left out when false (so the URL is the plain one)."""
+    return "true" if value else None
+
+
 def standings(
     ctx: Context,
     province: str,
@@ -125,15 +130,27 @@ def standings(
     fmt: str,
     output: str | None = None,
     lang: str = "en",
+    fresh: bool = False,
 ) -> None:
-    text, data = client(ctx).document("/v1/standings", province=province, period=period, block=block, as_of=as_of)
+    text, data = client(ctx).document(
+        "/v1/standings", province=province, period=period, block=block, as_of=as_of, fresh=_flag(fresh)
+    )
     _emit(ctx, "standings", text, data, fmt, output, lang)
 
 
 def eligibility(
-    ctx: Context, province: str, period: str, as_of: str | None, fmt: str, output: str | None = None, lang: str = "en"
+    ctx: Context,
+    province: str,
+    period: str,
+    as_of: str | None,
+    fmt: str,
+    output: str | None = None,
+    lang: str = "en",
+    fresh: bool = False,
 ) -> None:
-    text, data = client(ctx).document("/v1/eligibility", province=province, period=period, as_of=as_of)
+    text, data = client(ctx).document(
+        "/v1/eligibility", province=province, period=period, as_of=as_of, fresh=_flag(fresh)
+    )
     _emit(ctx, "eligibility", text, data, fmt, output, lang)
 
 
@@ -147,13 +164,14 @@ def explain(
     fmt: str,
     output: str | None = None,
     lang: str = "en",
+    fresh: bool = False,
 ) -> None:
     from thidua.cli.queries import is_candidate
 
     if bool(unit) == bool(person):
         raise Usage("give exactly one of --unit or --person")
     text, data = client(ctx).document(
-        "/v1/explain", province=province, period=period, unit=unit, person=person, as_of=as_of
+        "/v1/explain", province=province, period=period, unit=unit, person=person, as_of=as_of, fresh=_flag(fresh)
     )
     _emit(ctx, "explain_candidate" if is_candidate(data) else "explain", text, data, fmt, output, lang)
 
@@ -191,7 +209,9 @@ def rules_show(ctx: Context, rule_id: str, province: str | None, fmt: str) -> No
     _show(text, data["rules"], fmt, views.rules_show)
 
 
-def verify(ctx: Context, checkpoint_file: Path | None, pubkey: Path | None, bundle: Path | None) -> None:
+def verify(
+    ctx: Context, checkpoint_file: Path | None, pubkey: tuple[Path, ...], bundle: Path | None, quick: bool = False
+) -> None:
     from thidua.cli import audit
 
     if bundle is not None:  # a bundle needs no database: checked here, as locally
@@ -199,8 +219,10 @@ def verify(ctx: Context, checkpoint_file: Path | None, pubkey: Path | None, bund
             raise Usage("give --bundle or --checkpoint, not both")
         return audit._verify_bundle(ctx, bundle, pubkey)
     signed = audit.read_checkpoint(checkpoint_file, pubkey) if checkpoint_file is not None else None
-    pinned = {"position": signed.position, "hash": signed.head_hash} if signed else {}
-    result = client(ctx).request("GET", "/v1/verify", pinned).json()
+    query: dict[str, Any] = {"position": signed.position, "hash": signed.head_hash} if signed else {}
+    if quick:
+        query["quick"] = "true"
+    result = client(ctx).request("GET", "/v1/verify", query).json()
     from thidua.log.verify import Verified
 
     click.echo(audit.verified_line(Verified(result["events"], result["head_hash"])))
@@ -209,6 +231,10 @@ def verify(ctx: Context, checkpoint_file: Path | None, pubkey: Path | None, bund
             f"ok: the log extends the checkpoint of {signed.time} (position {signed.position}, "
             f"hash {signed.head_hash[:16]}…), signed by {signed.signer}"
         )
+    for line in result.get("lines", []):
+        click.echo(line)
+    for note in result.get("notes", []):
+        click.echo(note, err=True)
 
 
 def checkpoint(ctx: Context, key: Path) -> None:

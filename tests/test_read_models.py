@@ -14,6 +14,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -21,6 +22,7 @@ from thidua.api import DISCIPLINE_LEVELS
 from thidua.decisions.decider import Decider
 from thidua.intake.importer import import_events
 from thidua.log.store import Store
+from thidua.log.verify import Tampered
 from thidua.readmodels import query
 from thidua.readmodels.index import ReadModels
 from thidua.readmodels.query import ModelDecider, open_decider
@@ -236,7 +238,8 @@ def test_a_changed_rule_set_or_a_replaced_store_is_decided_again(tmp_path):
     changed.standings_json()
     assert changed.decided == 2
     # The log under the read models replaced (a restored backup of the events alone): the hash
-    # kept at the indexed position no longer matches, so the index starts again from the log.
+    # kept at the indexed position no longer matches, so nothing is served or validated through
+    # them (an integrity failure naming the position) until `rebuild` indexes the log again.
     with ReadModels(store).datastore.transaction(commit=True) as c:
         c.execute(f"DELETE FROM {store.recorder.events_table_name} WHERE rowid > ?", (len(world()),))
     other = [
@@ -244,6 +247,9 @@ def test_a_changed_rule_set_or_a_replaced_store_is_decided_again(tmp_path):
         ev("pledge.signed", unit="U3", block="KB"),
         ev("emulation.registered", unit="U4"),
     ]
+    with pytest.raises(Tampered, match=f"at position {len(world()) + 2}: .* events were removed from its end"):
+        import_events(store, jsonl(other), PLUGINS)
+    ReadModels.of(store).rebuild()
     assert not import_events(store, jsonl(other), PLUGINS).problems
     kept, full = kept_and_full(store)
     assert kept == full and "U3" in str(kept) and store.head()[0] == len(world()) + 3

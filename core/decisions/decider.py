@@ -29,6 +29,8 @@ class PluginFailed(Exception):
 class Decider:
     """The decisions of one province and period from one replay."""
 
+    source = "replay"  # what a document's header says it came from: "replay", "fresh" or "kept" (parts)
+
     def __init__(self, plugins: Plugins, province: str, rules: RuleSet, run: Replay, as_of: AsOf = AsOf()):
         self.plugins, self.key, self.rules, self.run = plugins, province, rules, run
         self.province = plugins.province(province)

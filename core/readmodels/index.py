@@ -30,10 +30,12 @@ from eventsourcing.persistence import OperationalError
 from thidua.events import about
 from thidua.log import chain
 from thidua.log.store import Store, Stored, decode_row
-from thidua.readmodels.parts import CHUNK, SCHEMA, Blocks, DecisionParts
+from thidua.log.verify import Tampered, check_link
+from thidua.readmodels.parts import CHUNK, SCHEMA, Blocks, DecisionParts, blocks_seal
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 WRITE_ATTEMPTS = 20
+REBUILD = "`thidua verify` names every difference; `thidua rebuild` indexes the log again"
 Progress = Callable[..., None]  # progress(done_now, still_to_do=None)
 
 DDL = (
@@ -47,9 +49,9 @@ DDL = (
     "CREATE INDEX IF NOT EXISTS thidua_index_recorded ON thidua_index (recorded_us)",
     """CREATE TABLE IF NOT EXISTS thidua_decisions (province TEXT NOT NULL, period TEXT NOT NULL,
        part TEXT NOT NULL, fingerprint TEXT NOT NULL, version TEXT NOT NULL, ord INTEGER NOT NULL,
-       doc BLOB, result BLOB, PRIMARY KEY (province, period, part))""",
+       doc BLOB, result BLOB, seal TEXT NOT NULL, PRIMARY KEY (province, period, part))""",
     """CREATE TABLE IF NOT EXISTS thidua_blocks (province TEXT NOT NULL, period TEXT NOT NULL,
-       position INTEGER NOT NULL, state BLOB NOT NULL, PRIMARY KEY (province, period))""",
+       position INTEGER NOT NULL, state BLOB NOT NULL, seal TEXT NOT NULL, PRIMARY KEY (province, period))""",
 )
 TABLES = ("thidua_tracking", "thidua_index", "thidua_decisions", "thidua_blocks")
 
@@ -133,6 +135,12 @@ class ReadModels(DecisionParts):
                 events = [decode_row(row) for row in c.fetchall()]
             if not events:
                 return tracked, 0
+            previous = tracked[1]
+            for expected, stored in enumerate(events, start=tracked[0] + 1):
+                if stored.position != expected:  # every indexed event is checked against the chain once
+                    raise Tampered(f"position {expected} is missing: an event was removed", expected)
+                check_link(previous, stored)
+                previous = stored.hash
             rows = list(self._rows(c, events))  # (looks retraction targets up with the same cursor)
             c.executemany("INSERT OR IGNORE INTO thidua_index VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
             last = events[-1]
@@ -149,20 +157,34 @@ class ReadModels(DecisionParts):
                 progress(count, self.store.head()[0] - head[0])
 
     def _tracked(self, c: Any) -> tuple[int, str]:
-        """The indexed position; everything is dropped if the schema changed or the log under
-        the index is not the one it was built from (a store file replaced or restored)."""
+        """The indexed position. Everything is dropped if the schema changed; if the log under the
+        index is not the one it was built from (rewritten, truncated or replaced), nothing is
+        served from it (`thidua rebuild` indexes the log again)."""
         c.execute("SELECT position, hash, schema FROM thidua_tracking WHERE name = 'index'")
         found = c.fetchone()
         if found is None:
             return 0, chain.GENESIS
         position, digest, schema = found
+        if schema != SCHEMA:
+            for table in TABLES:
+                c.execute(f"DELETE FROM {table}")
+            return 0, chain.GENESIS
         c.execute(f"SELECT rowid, topic, state FROM {self.events_table} WHERE rowid = ?", (position,))
         row = c.fetchone()
-        if schema == SCHEMA and row is not None and decode_row(row).hash == digest:
-            return position, digest
-        for table in TABLES:
-            c.execute(f"DELETE FROM {table}")
-        return 0, chain.GENESIS
+        if position and row is None:
+            c.execute(f"SELECT max(rowid) FROM {self.events_table}")
+            raise Tampered(
+                f"the read models were built from a log of {position} events; the log ends at position "
+                f"{c.fetchone()[0] or 0}: events were removed from its end ({REBUILD})",
+                position,
+            )
+        if position and decode_row(row).hash != digest:
+            raise Tampered(
+                f"the read models were built from a log whose hash here was {digest[:16]}…; it is now "
+                f"{decode_row(row).hash[:16]}…: the log was rewritten or replaced under them ({REBUILD})",
+                position,
+            )
+        return position, digest
 
     def _rows(self, c: Any, events: list[Stored]) -> Iterator[tuple]:
         batch: dict[Any, tuple[str, str]] = {}  # targets appended in this same batch
@@ -213,8 +235,18 @@ class ReadModels(DecisionParts):
         """The province-period's blocks and what each rests on, brought up to date with the
         events indexed since it was last kept (a few rows, not the whole period)."""
         with self.datastore.transaction(commit=False) as c:
-            c.execute("SELECT position, state FROM thidua_blocks WHERE province = ? AND period = ?", (province, period))
+            c.execute(
+                "SELECT position, state, seal FROM thidua_blocks WHERE province = ? AND period = ?", (province, period)
+            )
             found = c.fetchone()
+            if found and found[2] != blocks_seal(
+                province, period, found[0], found[1], self.anchors(c, [f"{found[0]}:"])
+            ):
+                raise Tampered(
+                    "the kept blocks (which events each block's decision rests on) do not match their seal: "
+                    f"the read models were edited ({REBUILD})",
+                    where=f"the kept blocks of {province} {period}",
+                )
             blocks = Blocks.from_json(found[1]) if found else Blocks()
             c.execute(
                 "SELECT position, type, b, u, p, links FROM thidua_index WHERE province = ? AND period = ? AND position > ? "
@@ -225,7 +257,12 @@ class ReadModels(DecisionParts):
         if rows:
             blocks.add(rows)
             state = (province, period, blocks.position, blocks.to_json())
-            self._write(lambda c: c.execute("INSERT OR REPLACE INTO thidua_blocks VALUES (?, ?, ?, ?)", state))
+
+            def keep(c: Any) -> None:
+                sealed = blocks_seal(*state, self.anchors(c, [f"{blocks.position}:"]))
+                c.execute("INSERT OR REPLACE INTO thidua_blocks VALUES (?, ?, ?, ?, ?)", (*state, sealed))
+
+            self._write(keep)
         return blocks
 
     def positions(self, province: str, period: str, keys: set[str]) -> list[int]:

@@ -16,11 +16,16 @@ import orjson
 from thidua.decisions.results import BlockResult, Standings
 from thidua.documents.build import block_from_json, exact
 from thidua.documents.jsonout import jsonl
+from thidua.log.chain import GENESIS
+from thidua.log.store import decode_row
+from thidua.log.verify import Tampered
 from thidua.readmodels.codec import pack, unpack
+from thidua.registry import Plugins
 from thidua.replay.facts import Facts
 
-SCHEMA = 3  # bump when the index, the scopes or the codec change: every read model is rebuilt
+SCHEMA = 4  # bump when the index, the scopes or the codec change: every read model is rebuilt
 CHUNK = 500  # keys per `IN (…)` query
+REDECIDE = "`thidua verify` names every difference; `thidua rebuild` decides again from the log"
 
 
 class DecisionParts:
@@ -28,32 +33,65 @@ class DecisionParts:
     connection and the write transaction)."""
 
     datastore: Any
+    events_table: str
     _write: Callable[[Callable[[Any], Any]], Any]
 
     def parts(self, province: str, period: str, fingerprint: str) -> dict[str, tuple[str, int, Any]]:
-        """The stored parts still decided by this fingerprint: part -> (version, order, document part)."""
+        """The stored parts still decided by this fingerprint: part -> (version, order, document part).
+        Each part's seal is checked first (see `seal`): an edited part is refused, never served."""
         with self.datastore.transaction(commit=False) as c:
             c.execute(
-                "SELECT part, version, ord, doc FROM thidua_decisions WHERE province = ? AND period = ? AND fingerprint = ?",
+                "SELECT part, fingerprint, version, ord, doc, seal FROM thidua_decisions "
+                "WHERE province = ? AND period = ? AND fingerprint = ?",
                 (province, period, fingerprint),
             )
-            return {
-                part: (version, order, doc and _document(orjson.loads(doc)))
-                for part, version, order, doc in c.fetchall()
-            }
+            rows = c.fetchall()
+            anchors = self.anchors(c, [version for _, _, version, _, _, _ in rows])
+        out = {}
+        for part, found, version, order, doc, stored_seal in rows:
+            result_sha = stored_seal.split(":", 1)[0]
+            if stored_seal != seal(province, period, part, found, version, order, doc, result_sha, anchors):
+                raise Tampered(
+                    "the kept decision does not match its seal (what decided it, the events it rests on and "
+                    f"their hash at position {version.split(':')[0]}): the read models were edited ({REDECIDE})",
+                    where=part_name(province, period, part),
+                )
+            out[part] = (version, order, doc and _document(orjson.loads(doc)))
+        return out
 
     def results(self, province: str, period: str, names: list[str]) -> dict[str, Any]:
-        """The full decided results (with every line) of these parts."""
+        """The full decided results (with every line) of these parts, each against its seal."""
         out: dict[str, Any] = {}
         for start in range(0, len(names), CHUNK):
             chunk = names[start : start + CHUNK]
             with self.datastore.transaction(commit=False) as c:
                 c.execute(
-                    f"SELECT part, result FROM thidua_decisions WHERE province = ? AND period = ? AND part IN "
+                    f"SELECT part, result, seal FROM thidua_decisions WHERE province = ? AND period = ? AND part IN "
                     f"({','.join('?' * len(chunk))})",
                     [province, period, *chunk],
                 )
-                out.update((part, unpack(orjson.loads(result))) for part, result in c.fetchall() if result is not None)
+                rows = c.fetchall()
+            for part, result, stored_seal in rows:
+                if stored_seal.split(":", 1)[0] != digest(result):
+                    raise Tampered(
+                        f"the kept result does not match its seal: the read models were edited ({REDECIDE})",
+                        where=part_name(province, period, part),
+                    )
+                if result is not None:
+                    out[part] = unpack(orjson.loads(result))
+        return out
+
+    def anchors(self, c: Any, versions: Iterable[str]) -> dict[int, str]:
+        """The log's hash at the last position of each version (`position:count`)."""
+        positions = sorted({int(version.split(":", 1)[0]) for version in versions} - {0})
+        out = {0: GENESIS}
+        for start in range(0, len(positions), CHUNK):
+            chunk = positions[start : start + CHUNK]
+            c.execute(
+                f"SELECT rowid, topic, state FROM {self.events_table} WHERE rowid IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )
+            out.update((row[0], decode_row(row).hash) for row in c.fetchall())
         return out
 
     def save(
@@ -80,13 +118,50 @@ class DecisionParts:
         ]
 
         def store(c: Any) -> None:
+            anchors = self.anchors(c, [row[4] for row in rows])
+            sealed = [(*row, seal(*row[:7], digest(row[7]), anchors)) for row in rows]
             c.executemany(
                 "DELETE FROM thidua_decisions WHERE province = ? AND period = ? AND part = ?",
                 [(province, period, part) for part in gone],
             )
-            c.executemany("INSERT OR REPLACE INTO thidua_decisions VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            c.executemany("INSERT OR REPLACE INTO thidua_decisions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", sealed)
 
         self._write(store)
+
+
+def digest(blob: bytes | None) -> str:
+    return "-" if blob is None else hashlib.sha256(blob).hexdigest()
+
+
+def seal(
+    province: str,
+    period: str,
+    part: str,
+    fingerprint: str,
+    version: str,
+    order: int,
+    doc: bytes | None,
+    result_sha: str,
+    anchors: dict[int, str],
+) -> str:
+    """`sha256(result):sha256(everything)`: a kept part bound to what decided it, the version of its
+    events and the log's hash at that version's last position (a part of a rewritten history or
+    a part edited in place no longer matches). Not a signature: whoever can write the file can
+    recompute it; `thidua verify` and `--fresh` decide again from the log instead."""
+    anchor = anchors.get(int(version.split(":", 1)[0]), "missing")
+    material = "\x1f".join((province, period, part, fingerprint, version, str(order), anchor, digest(doc), result_sha))
+    return f"{result_sha}:{hashlib.sha256(material.encode()).hexdigest()}"
+
+
+def blocks_seal(province: str, period: str, position: int, state: bytes, anchors: dict[int, str]) -> str:
+    """The kept blocks of a province-period bound to the log's hash at their last position (a
+    checksum, like `seal`)."""
+    material = "\x1f".join((province, period, str(position), anchors.get(position, "missing"), digest(state)))
+    return hashlib.sha256(material.encode()).hexdigest()
+
+
+def part_name(province: str, period: str, part: str) -> str:
+    return f"the kept decision of {province} {period}" + (f" block {part}" if part else "")
 
 
 def _document(doc: dict[str, Any]) -> dict[str, Any]:
@@ -99,6 +174,18 @@ def _document(doc: dict[str, Any]) -> dict[str, Any]:
     for line in doc["notes"]:
         line["points"] = exact(line["points"])
     return doc
+
+
+def blocks_independent(plugins: Plugins, province: str) -> bool:
+    """Whether a province's decisions are kept one part per block (else one part per period)."""
+    if not plugins.implements(province, "thidua_standings"):
+        return False
+    if plugins.province(province).blocks_independent:
+        return True
+    # the deprecated hook, for plugins written before the flag moved onto the Province
+    return plugins.implements(province, "thidua_blocks_independent") and (
+        plugins.call(province, "thidua_blocks_independent") is True
+    )
 
 
 def fingerprint(module: Any, province_version: str, rules_json: Any) -> str:

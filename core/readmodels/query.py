@@ -13,11 +13,13 @@ from thidua.decisions.decider import Decider, PluginFailed
 from thidua.decisions.results import BlockResult, Eligibility, Standings
 from thidua.documents.build import block_json, explain_unit_json, standings_json
 from thidua.log.store import Store
+from thidua.log.verify import streamed
+from thidua.readmodels import check
 from thidua.readmodels.index import Progress, ReadModels
-from thidua.readmodels.parts import fingerprint, split
+from thidua.readmodels.parts import blocks_independent, fingerprint, split
 from thidua.registry import Plugins
 from thidua.replay.facts import Facts
-from thidua.replay.fold import AsOf, Replay, replay
+from thidua.replay.fold import AsOf, Replay, replay_events
 from thidua.rules import RuleSet
 
 REPLAY_SHARE = 4  # more than 1/4 of the blocks moved: one replay of the period beats many small ones
@@ -32,32 +34,35 @@ def open_decider(
     as_of: AsOf = AsOf(),
     progress: Progress | None = None,
     replayed: bool = False,
+    fresh: bool = False,
 ) -> Decider:
     """The decider for one query; `progress` hears how many events the index caught up.
-    `replayed`: the caller reads `decider.run.facts` (diff), so fold the period's facts."""
-    if not store.is_sqlite:
-        return Decider(plugins, province, rules, replay(store, province, period, as_of), as_of)
+    `replayed`: the caller reads `decider.run.facts` (diff), so fold the period's facts.
+    `fresh`: replay the whole log, every link of its chain recomputed, no read model read.
+
+    Nothing is answered from what cannot be stood behind: the read models' invariants are
+    checked first (`check.preflight`), kept parts against their seals, and every event replayed
+    against the chain; any failure is `Tampered` (exit 3)."""
+    if fresh or not store.is_sqlite:
+        period_only = None if fresh else (lambda s: (s.record["province"], s.record["period"]) == (province, period))
+        events = streamed(store.read(stop=as_of.position), period_only)
+        decider = Decider(plugins, province, rules, replay_events(events, province, period, as_of), as_of)
+        decider.source = "fresh" if fresh else "replay"
+        return decider
     models = ReadModels.of(store)
+    check.preflight(models)
     head = models.catch_up(progress=progress)
     if as_of.position is None and as_of.moment is None and not replayed:
         return ModelDecider(plugins, province, rules, models, period, head)
-    facts = Facts.of(models.period_events(province, period, stop=as_of.position, moment=as_of.moment), province, period)
+    events = models.period_events(province, period, stop=as_of.position, moment=as_of.moment)
+    facts = Facts.of(check.replayed(models, events, province, period, head[0], as_of=as_of), province, period)
     return Decider(plugins, province, rules, Replay(facts, *models.last_before(as_of.position, as_of.moment)), as_of)
-
-
-def blocks_independent(plugins: Plugins, province: str) -> bool:
-    if not plugins.implements(province, "thidua_standings"):
-        return False
-    if plugins.province(province).blocks_independent:
-        return True
-    # the deprecated hook, for plugins written before the flag moved onto the Province
-    return plugins.implements(province, "thidua_blocks_independent") and (
-        plugins.call(province, "thidua_blocks_independent") is True
-    )
 
 
 class ModelDecider(Decider):
     """Decisions of the present moment, kept per part (block, or the whole period)."""
+
+    source = "kept"
 
     def __init__(
         self, plugins: Plugins, province: str, rules: RuleSet, models: ReadModels, period: str, head: tuple[int, str]
@@ -93,7 +98,7 @@ class ModelDecider(Decider):
     def _decide(self, stale: list[str], versions: dict[str, str]) -> dict[str, tuple[str, int, Any, Any]]:
         hook = "thidua_standings" if self.ranks else "thidua_eligibility"
         if self.blocks is None or len(stale) * REPLAY_SHARE > len(versions):
-            facts = Facts.of(self.models.period_events(self.key, self.period), self.key, self.period)
+            facts = self._period_facts()
             result = self._call(hook, facts)
             if self.blocks is None:
                 doc = standings_json({}, result) if self.ranks else None  # the document without its header
@@ -111,7 +116,17 @@ class ModelDecider(Decider):
         """Only what these blocks' decisions rest on (see `thidua.readmodels.index.Blocks`)."""
         assert self.blocks is not None, "only a province with independent blocks decides block by block"
         keys = set().union(*(self.blocks.keys(block) for block in blocks)) if blocks else set()
-        return Facts.of(self.models.events(self.models.positions(self.key, self.period, keys)), self.key, self.period)
+        read = self.models.events(self.models.positions(self.key, self.period, keys))
+        return Facts.of(
+            check.replayed(self.models, read, self.key, self.period, self.run.position, keys), self.key, self.period
+        )
+
+    def _period_facts(self) -> Facts:
+        """The whole period, every event checked against the chain."""
+        events = self.models.period_events(self.key, self.period)
+        return Facts.of(
+            check.replayed(self.models, events, self.key, self.period, self.run.position), self.key, self.period
+        )
 
     def _split(self, result: Standings, facts: Facts) -> dict[str, tuple[int, Any, BlockResult]]:
         if result.lines:
@@ -152,8 +167,9 @@ class ModelDecider(Decider):
         return super().eligibility()
 
     def explain_json(self, unit: str | None = None, person: str | None = None) -> dict[str, Any] | None:
+        self.source = "replay"  # an explanation is replayed from the events behind it, never kept
         if self.blocks is None or person or self.selects:
-            facts = Facts.of(self.models.period_events(self.key, self.period), self.key, self.period)
+            facts = self._period_facts()
             return Decider(
                 self.plugins, self.key, self.rules, Replay(facts, self.run.position, self.run.head_hash)
             ).explain_json(unit, person)

@@ -75,20 +75,27 @@ def _document(text: str) -> Response:
 
 @router.get("/standings", responses=DOCUMENT, response_class=Response)
 def standings(
-    request: Request, province: Province, period: Period, block: str | None = None, as_of: AsOf = None
+    request: Request,
+    province: Province,
+    period: Period,
+    block: str | None = None,
+    as_of: AsOf = None,
+    fresh: bool = False,
 ) -> Response:
-    """The `standings --format json` document."""
+    """The `standings --format json` document (`fresh`: replayed from the log alone, as `--fresh`)."""
     from thidua.cli.queries import standings_document
     from thidua.documents.jsonout import to_json
 
     service = _service(request)
     service.actor(request, b"", public=True)
     with service.using() as ctx:
-        return _document(to_json(standings_document(ctx, province, period, block, as_of)))
+        return _document(to_json(standings_document(ctx, province, period, block, as_of, fresh=fresh)))
 
 
 @router.get("/eligibility", responses=DOCUMENT, response_class=Response)
-def eligibility(request: Request, province: Province, period: Period, as_of: AsOf = None) -> Response:
+def eligibility(
+    request: Request, province: Province, period: Period, as_of: AsOf = None, fresh: bool = False
+) -> Response:
     """The `eligibility --format json` document."""
     from thidua.cli.queries import eligibility_document
     from thidua.documents.jsonout import to_json
@@ -96,7 +103,7 @@ def eligibility(request: Request, province: Province, period: Period, as_of: AsO
     service = _service(request)
     service.actor(request, b"")
     with service.using() as ctx:
-        return _document(to_json(eligibility_document(ctx, province, period, as_of)))
+        return _document(to_json(eligibility_document(ctx, province, period, as_of, fresh=fresh)))
 
 
 @router.get("/explain", responses=DOCUMENT, response_class=Response)
@@ -107,6 +114,7 @@ def explain(
     unit: str | None = None,
     person: str | None = None,
     as_of: AsOf = None,
+    fresh: bool = False,
 ) -> Response:
     """The `explain --format json` document of one unit or person."""
     from thidua.cli.queries import explain_document
@@ -115,7 +123,7 @@ def explain(
     service = _service(request)
     service.actor(request, b"")
     with service.using() as ctx:
-        return _document(to_json(explain_document(ctx, province, period, unit, person, as_of)))
+        return _document(to_json(explain_document(ctx, province, period, unit, person, as_of, fresh=fresh)))
 
 
 @router.get("/diff", responses=DOCUMENT, response_class=Response)
@@ -175,9 +183,11 @@ def verify(
     request: Request,
     position: Annotated[int | None, Query(ge=0, le=2**62, description="A checkpoint's position…")] = None,
     hash: Annotated[str | None, Query(description="…and its head hash, which the log must still have")] = None,
+    quick: bool = False,
 ) -> dict[str, Any]:
-    """The hash chain recomputed (409 and the first bad position if anything was altered)."""
-    from thidua.cli.audit import verify_store
+    """The hash chain recomputed and, unless `quick`, every read model checked against the log
+    (409 and the first bad position or read model if anything was altered)."""
+    from thidua.cli.audit import read_models_checked, verify_store
 
     service = _service(request)
     service.actor(request, b"", public=True)
@@ -186,7 +196,8 @@ def verify(
     pinned = (position, hash) if position is not None and hash is not None else None
     with service.using() as ctx:
         result = verify_store(ctx, pinned)
-    return {"ok": True, "events": result.count, "head_hash": result.head_hash}
+        lines, notes = ([], []) if quick else read_models_checked(ctx)
+    return {"ok": True, "events": result.count, "head_hash": result.head_hash, "lines": lines, "notes": notes}
 
 
 @router.get("/plugins", responses=DOCUMENT, response_class=Response)

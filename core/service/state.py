@@ -78,9 +78,13 @@ class Service:
     @contextmanager
     def using(self):
         """The store for one request; the command line's errors become `Failure`s."""
+        from thidua.log.verify import Tampered
+
         with self.lock:
             try:
                 yield self.ctx
+            except Tampered as exc:  # the log or a read model disagrees with the chain: exit 3, as the CLI
+                raise Failure(409, 3, str(exc)) from None
             except click.ClickException as exc:
                 exit_code = getattr(exc, "exit_code", 1)
                 plain = type(exc) is click.ClickException  # a plugin's failure: the server's fault
