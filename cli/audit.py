@@ -209,14 +209,17 @@ def bundle_cmd(ctx: Context, province: str, period: str, key: Path, out: Path) -
     """
     from thidua.audit.bundle import write_bundle
     from thidua.audit.checkpoint import CheckpointError
+    from thidua.audit.files import FileRefused
     from thidua.decisions.decider import PluginFailed
 
+    if str(out) == "-":
+        raise Usage("OUT is the bundle's file name; a zip is not written to stdout ('-')")
     ctx.ruleset(province, period)
-    if out.exists():
+    if out.exists() or out.is_symlink():
         raise BadInput(f"{out} exists: refusing to overwrite")
     try:
         manifest = write_bundle(ctx.store, ctx.plugins, province, period, key, out)
-    except CheckpointError as exc:
+    except (CheckpointError, FileRefused) as exc:
         raise BadInput(str(exc)) from None
     except PluginFailed as exc:
         raise click.ClickException(str(exc)) from exc

@@ -339,3 +339,18 @@ def test_kill_9_during_import_rebuild_or_query_leaves_a_whole_log(tmp_path: Path
             assert store.standings() == {**expected, "head_hash": store.standings()["head_hash"]}
             assert store("verify").code == 0
     print(f"kill -9 trials: {trials}")
+
+
+def test_keys_and_bundles_are_never_written_through_a_link(year: Thidua, tmp_path: Path) -> None:
+    (tmp_path / "op.key").symlink_to(tmp_path / "stolen.key")
+    made = year("keygen", str(tmp_path / "op.key"))
+    assert made.code == 1 and "refusing" in made.err and not (tmp_path / "stolen.key").exists()
+    assert year("keygen", str(tmp_path / "real.key")).code == 0
+    assert (tmp_path / "real.key").stat().st_mode & 0o777 == 0o600
+    (tmp_path / "b.zip").symlink_to(tmp_path / "elsewhere.zip")
+    args = ("bundle", "--province", "laichau", "--period", "2020", "--key", str(tmp_path / "real.key"))
+    linked = year(*args, str(tmp_path / "b.zip"))
+    assert linked.code == 1 and "refusing" in linked.err and not (tmp_path / "elsewhere.zip").exists()
+    dash = year(*args, "-")
+    assert dash.code == 2 and not Path("-").exists()
+    assert year(*args, str(tmp_path / "ok.zip")).code == 0

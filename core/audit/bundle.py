@@ -27,6 +27,7 @@ from typing import Any
 import orjson
 
 from thidua.audit import checkpoint
+from thidua.audit import files as files_
 from thidua.decisions.decider import Decider
 from thidua.documents.build import export_json
 from thidua.documents.jsonout import jsonl, to_json
@@ -98,11 +99,16 @@ def write_bundle(store: Store, plugins: Plugins, province: str, period: str, key
         "files": {name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())},
     }
     # A fixed timestamp per entry: the same log gives the same zip, byte for byte.
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, data in [("manifest.json", document_bytes(manifest)), *sorted(files.items())]:
-            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, data)
+    with files_.create(out, 0o644) as handle:  # a new file, never through a link
+        try:
+            with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+                for name, data in [("manifest.json", document_bytes(manifest)), *sorted(files.items())]:
+                    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+                    info.compress_type = zipfile.ZIP_DEFLATED
+                    archive.writestr(info, data)
+        except BaseException:
+            out.unlink()  # no half-written bundle is left behind
+            raise
     return manifest
 
 

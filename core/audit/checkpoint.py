@@ -21,6 +21,7 @@ from typing import Any
 
 import orjson
 
+from thidua.audit.files import FileRefused, write_new
 from thidua.clock import local_iso, now
 from thidua.log.chain import canonical_bytes
 
@@ -48,17 +49,18 @@ def keygen(path: Path) -> Path:
     _, serialization, ed25519 = _crypto()
     public_path = path.with_name(path.name + ".pub")
     for target in (path, public_path):
-        if target.exists():
+        if target.exists() or target.is_symlink():
             raise CheckpointError(f"{target} exists: refusing to overwrite a key")
     key = ed25519.Ed25519PrivateKey.generate()
     private = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
     public = key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(private)
-    public_path.write_bytes(public)
+    try:
+        write_new(path, private, 0o600)  # the private key: its owner only
+        write_new(public_path, public, 0o644)
+    except FileRefused as exc:
+        raise CheckpointError(str(exc)) from None
     return public_path
 
 
