@@ -1,7 +1,8 @@
 """What every command shares: the error kinds with their exit status, the store and plugins of
 one invocation (`Context`), and a decider for one province and period as of a moment.
 
-Exit status: 0 done; 1 bad input (nothing written); 2 wrong usage; 3 integrity failure.
+Exit status: 0 done; 1 bad input (nothing written); 2 wrong usage; 3 integrity failure;
+4 the store stayed busy (other writers) for longer than `--wait` seconds (nothing written).
 """
 
 from __future__ import annotations
@@ -29,6 +30,12 @@ class Usage(click.ClickException):
     exit_code = 2
 
 
+class Busy(click.ClickException):
+    """Other writers kept the store past `--wait`: contention, never bad input (CONTRACT.md §3)."""
+
+    exit_code = 4
+
+
 class Interrupted(click.ClickException):
     """Ctrl-C or SIGTERM, and nothing was written: 130, as a shell reports an interrupted command."""
 
@@ -38,8 +45,9 @@ class Interrupted(click.ClickException):
 class Context:
     """What every command shares: the store URL and, once loaded, the store and the plugins."""
 
-    def __init__(self, db: str):
+    def __init__(self, db: str, wait: float = 60.0):
         self.db = db
+        self.wait = wait  # seconds a writer waits for other writers (--wait)
         self.created: str | None = None  # the store file this command created, if any
         self._store: Store | None = None
         self._plugins: Plugins | None = None
@@ -72,7 +80,7 @@ class Context:
                 if _create_private(path):
                     self.created = path
             try:
-                self._store = Store(self.db)
+                self._store = Store(self.db, wait=self.wait)
             except StoreError as exc:
                 raise Usage(str(exc)) from None
         return self._store

@@ -8,11 +8,12 @@ commands, so that `thidua --help` stays fast.
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 
-from thidua.cli import audit, kit, office, queries, records, serve, upkeep
-from thidua.cli.context import Context, Integrity
+from thidua.cli import audit, kit, office, options, queries, records, serve, upkeep
+from thidua.cli.context import Busy, Context, Integrity
 from thidua.log.signals import terminate_as_interrupt
 
 
@@ -30,13 +31,18 @@ class Thidua(click.Group):
             return twin(command)
         return command
 
-    def invoke(self, ctx: click.Context):
+    def invoke(self, ctx: click.Context) -> Any:
+        """An altered store is exit 3; contention is never bad input: a store kept busy past
+        `--wait` is exit 4, wherever it shows."""
+        from thidua.log.store import StoreBusy
         from thidua.log.verify import Tampered
 
         try:
             return super().invoke(ctx)
         except Tampered as exc:
             raise Integrity(str(exc)) from None
+        except StoreBusy as exc:
+            raise Busy(str(exc)) from None
 
 
 @click.group(cls=Thidua, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -47,9 +53,10 @@ class Thidua(click.Group):
     show_default=True,
     help="SQLite file path, ':memory:', a postgresql:// URL, or the http:// URL of a `thidua serve` (also THIDUA_DB).",
 )
+@options.wait(default=60.0)
 @click.version_option(package_name="thidua", prog_name="thidua")
 @click.pass_context
-def cli(ctx: click.Context, db: str) -> None:
+def cli(ctx: click.Context, db: str, wait: float) -> None:
     """thidua: an event-sourced log of emulation and commendation work (thi đua – khen thưởng),
     replayed by province plugins into rankings, eligibility and award decisions.
 
@@ -58,7 +65,7 @@ def cli(ctx: click.Context, db: str) -> None:
       thidua --db demo.sqlite demo
       thidua --db demo.sqlite standings --province laichau --period 2020
     """
-    ctx.obj = Context(db)
+    ctx.obj = Context(db, wait)
     ctx.call_on_close(lambda: ctx.obj._store.close() if ctx.obj._store else None)
 
 

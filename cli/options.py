@@ -53,3 +53,14 @@ def fresh(func: F) -> F:
         is_flag=True,
         help="Replay the whole log, every hash recomputed, without reading the kept decisions (an auditor's way).",
     )(func)
+
+
+def wait(default: float | None = None, help: str = "") -> Callable[[F], F]:
+    """`--wait SECONDS`: how long a writer waits for other writers before exit 4 (store busy)."""
+    return click.option(
+        "--wait",
+        type=click.FloatRange(min=0),
+        default=default,
+        show_default=default is not None,
+        help=help or "Seconds to wait for other writers before giving up with exit 4 (store busy).",
+    )

@@ -17,13 +17,15 @@ from thidua.log.signals import ignore_interrupts
 
 @click.command("import")
 @click.argument("file", type=click.Path(allow_dash=True, dir_okay=False))
+@options.wait(help="Seconds to wait for other writers before exit 4, store busy (default: the global --wait).")
 @pass_ctx
-def import_cmd(ctx: Context, file: str) -> None:
+def import_cmd(ctx: Context, file: str, wait: float | None) -> None:
     """Validate and append events from a JSONL FILE ('-' for stdin), or a filled scoring sheet
     (FILE.xlsx, made by `thidua sheet`): all lines or none.
 
     Each bad line is reported as `LINE N: key: reason` and nothing is written (exit 1).
-    Re-importing an event with a stored `id` and the same content is skipped.
+    Re-importing an event with a stored `id` and the same content is skipped. Other writers
+    are waited for up to --wait seconds; then exit 4 (store busy) and nothing is written.
 
     \b
     Example:
@@ -34,6 +36,8 @@ def import_cmd(ctx: Context, file: str) -> None:
     from thidua.intake.importer import import_events
     from thidua.office.sheetin import is_spreadsheet
 
+    if wait is not None:
+        ctx.wait = wait
     if file.lower().endswith((".csv", ".xls", ".ods", ".tsv")):
         raise BadInput(f"{file}: import reads JSONL events, or an .xlsx scoring sheet made by `thidua sheet`")
     progress = Progress("validating", 0)

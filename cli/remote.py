@@ -248,7 +248,8 @@ def checkpoint(ctx: Context, key: Path) -> None:
         raise BadInput(str(exc)) from None
 
 
-def import_(ctx: Context, file: str, actor: str | None, key: Path | None) -> None:
+def import_(ctx: Context, file: str, actor: str | None, key: Path | None, wait: float | None = None) -> None:
+    # (--wait is the service's: it waits for other writers where the store is)
     if bool(actor) != bool(key):
         raise Usage("--as and --key go together: the actor and the key that signs for it")
     from thidua.cli.records import _read_input

@@ -36,8 +36,8 @@ def rebuild_cmd(ctx: Context, province: str | None, period: str | None) -> None:
     from thidua.rules import RulesError
 
     store = ctx.store
-    if not store.is_sqlite:
-        raise Usage(f"--db {ctx.db!r}: read models are kept in SQLite stores only; this store is always replayed")
+    if not store.has_read_models:
+        raise Usage(f"--db {ctx.db!r}: an in-memory store keeps no read models; it is always replayed")
     if province:
         ctx.province(province)
     if period:

@@ -36,6 +36,8 @@ def nfc(text: str) -> str:
 def unicode_problem(text: str, allowed: frozenset[str] = frozenset()) -> str | None:
     """Why a text may not be stored as it is, or None: an unpaired surrogate is not Unicode text,
     and an invisible or control character could fake what a terminal or page shows."""
+    if text.isprintable():  # no Other or Separator character at all (the usual case): nothing to find
+        return None
     for index, char in enumerate(text):
         category = unicodedata.category(char)
         if category == "Cs":

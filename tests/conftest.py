@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from pgserver import Server
 
 from thidua.cli.main import cli
+
+ENGINES = ["sqlite", "postgresql"]
+# The storage, replay, read-model, integrity and concurrency tests run on both engines:
+on_both = pytest.mark.parametrize("thidua", ENGINES, indirect=True)
 
 
 @dataclass
@@ -25,10 +31,29 @@ class Result:
 
 
 class Thidua:
-    """`thidua --db <tmp file> …` as a user runs it, exit code and both streams kept apart."""
+    """`thidua --db <tmp file or URL> …` as a user runs it, exit code and both streams kept apart."""
 
-    def __init__(self, db: Path):
+    def __init__(self, db: Path | str):
         self.db = db
+
+    @property
+    def postgres(self) -> bool:
+        return str(self.db).startswith("postgresql://")
+
+    def sql(self, statement: str, *params: Any) -> list[tuple]:
+        """Run SQL on the store itself, behind thidua's back (`?` placeholders and the events table
+        as `stored_events` on both engines; the library names it `thidua_events` on PostgreSQL)."""
+        if self.postgres:
+            import psycopg
+
+            statement = statement.replace("?", "%s").replace("stored_events", "thidua_events")
+            with psycopg.connect(str(self.db), autocommit=True) as connection:
+                cursor = connection.execute(statement, params)
+                return cursor.fetchall() if cursor.description else []
+        import sqlite3
+
+        with sqlite3.connect(self.db) as connection:
+            return connection.execute(statement, params).fetchall()
 
     def __call__(self, *args: str, input: str | bytes | None = None) -> Result:
         result = CliRunner().invoke(cli, ["--db", str(self.db), *args], input=input, catch_exceptions=False)
@@ -58,8 +83,58 @@ def jsonl(events: list[dict[str, Any]]) -> str:
     return "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in events)
 
 
+class Postgres:
+    """The session's throwaway server: `fresh()` empties its test database and gives its URL."""
+
+    def __init__(self, server: Server):
+        self.server = server
+        self.url = server.database()
+
+    def fresh(self) -> str:
+        import psycopg
+
+        with psycopg.connect(self.url, autocommit=True) as connection:
+            connection.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            connection.execute("DROP SCHEMA public CASCADE")
+            connection.execute("CREATE SCHEMA public")
+        return self.url
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Postgres]:
+    """A real PostgreSQL for the session, started here and stopped afterwards (also on failure).
+    In CI (`CI=true`) a server that cannot start fails the tests; elsewhere they are skipped."""
+    server = Server()
+    try:
+        server.start()
+        found = Postgres(server)
+    except Exception as exc:
+        server.stop()
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL could not be started for the tests: {exc}")
+        pytest.skip(f"no PostgreSQL for the tests: {exc}")
+    yield found
+    server.stop()
+
+
 @pytest.fixture
-def thidua(tmp_path: Path) -> Thidua:
+def fresh_store(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[], str]:
+    """`fresh_store()` gives the URL of a new empty store on the engine of `request.param`."""
+    engine = getattr(request, "param", "sqlite")
+    if engine == "postgresql":
+        return request.getfixturevalue("postgres").fresh
+    made = iter(range(10**6))
+    return lambda: str(tmp_path / f"store{next(made)}.sqlite")
+
+
+@pytest.fixture
+def thidua(request: pytest.FixtureRequest, tmp_path: Path) -> Thidua:
+    """On SQLite, or on the engine `on_both` gives it."""
+    if getattr(request, "param", "sqlite") == "postgresql":
+        return Thidua(request.getfixturevalue("postgres").fresh())
     return Thidua(tmp_path / "test.sqlite")
 
 

@@ -1,17 +1,18 @@
 """`thidua verify` catches an edit, a deletion, an insertion and a reordering done to the real
-SQLite file, naming the first bad position; concurrent writers keep the chain linear."""
+store (SQLite file or PostgreSQL database), naming the first bad position; concurrent writers
+keep the chain linear. Positions are the ledger's version (`originator_version`) on both engines."""
 
 from __future__ import annotations
 
 import json
-import sqlite3
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-from conftest import ev, jsonl, laichau_year
+from conftest import ENGINES, ev, jsonl, laichau_year
+
+pytestmark = pytest.mark.parametrize("thidua", ENGINES, indirect=True)
 
 
 @pytest.fixture
@@ -21,11 +22,6 @@ def stored(thidua):
     return thidua
 
 
-def sql(db: Path, statement: str, *params) -> list:
-    with sqlite3.connect(db) as connection:
-        return connection.execute(statement, params).fetchall()
-
-
 def test_an_intact_log_verifies(stored):
     result = stored("verify")
     assert result.code == 0
@@ -33,10 +29,10 @@ def test_an_intact_log_verifies(stored):
 
 
 def test_an_edited_event_is_caught_at_its_position(stored):
-    state = sql(stored.db, "SELECT state FROM stored_events WHERE rowid = 20")[0][0]
-    data = json.loads(state)
+    state = stored.sql("SELECT state FROM stored_events WHERE originator_version = 20")[0][0]
+    data = json.loads(bytes(state))
     data["record"]["points"] = "75"  # quietly raise a score
-    sql(stored.db, "UPDATE stored_events SET state = ? WHERE rowid = 20", json.dumps(data).encode())
+    stored.sql("UPDATE stored_events SET state = ? WHERE originator_version = 20", json.dumps(data).encode())
     result = stored("verify")
     assert result.code == 3
     assert result.err.strip() == (
@@ -46,7 +42,7 @@ def test_an_edited_event_is_caught_at_its_position(stored):
 
 
 def test_a_deleted_event_is_caught(stored):
-    sql(stored.db, "DELETE FROM stored_events WHERE rowid = 7")
+    stored.sql("DELETE FROM stored_events WHERE originator_version = 7")
     result = stored("verify")
     assert result.code == 3
     assert "integrity failure at position 7: position 7 is missing" in result.err
@@ -54,33 +50,30 @@ def test_a_deleted_event_is_caught(stored):
 
 def test_an_inserted_event_is_caught(stored):
     # Make room at position 5 and slip in a copy of event 9, renumbered to look in place.
-    rows = sql(
-        stored.db,
-        "SELECT rowid, originator_id, originator_version, topic, state FROM stored_events ORDER BY rowid DESC",
+    rows = stored.sql("SELECT originator_id, originator_version, topic, state FROM stored_events ORDER BY 2 DESC")
+    for _, version, _, _ in rows:
+        if version >= 5:
+            stored.sql(
+                "UPDATE stored_events SET originator_version = ? WHERE originator_version = ?", version + 1, version
+            )
+    copy = [r for r in rows if r[1] == 9][0]
+    stored.sql(
+        "INSERT INTO stored_events (originator_id, originator_version, topic, state) VALUES (?,?,?,?)",
+        copy[0],
+        5,
+        copy[2],
+        copy[3],
     )
-    with sqlite3.connect(stored.db) as connection:
-        for rowid, oid, version, topic, state in rows:
-            if rowid >= 5:
-                connection.execute("DELETE FROM stored_events WHERE rowid = ?", (rowid,))
-                connection.execute(
-                    "INSERT INTO stored_events (rowid, originator_id, originator_version, topic, state) VALUES (?,?,?,?,?)",
-                    (rowid + 1, oid, version + 1, topic, state),
-                )
-        copy = [r for r in rows if r[0] == 9][0]
-        connection.execute(
-            "INSERT INTO stored_events (rowid, originator_id, originator_version, topic, state) VALUES (?,?,?,?,?)",
-            (5, copy[1], 5, copy[3], copy[4]),
-        )
     result = stored("verify")
     assert result.code == 3
     assert "integrity failure at position 5" in result.err
 
 
 def test_two_swapped_events_are_caught(stored):
-    a = sql(stored.db, "SELECT topic, state FROM stored_events WHERE rowid = 12")[0]
-    b = sql(stored.db, "SELECT topic, state FROM stored_events WHERE rowid = 13")[0]
-    sql(stored.db, "UPDATE stored_events SET topic = ?, state = ? WHERE rowid = 12", *b)
-    sql(stored.db, "UPDATE stored_events SET topic = ?, state = ? WHERE rowid = 13", *a)
+    a = stored.sql("SELECT topic, state FROM stored_events WHERE originator_version = 12")[0]
+    b = stored.sql("SELECT topic, state FROM stored_events WHERE originator_version = 13")[0]
+    stored.sql("UPDATE stored_events SET topic = ?, state = ? WHERE originator_version = 12", *b)
+    stored.sql("UPDATE stored_events SET topic = ?, state = ? WHERE originator_version = 13", *a)
     result = stored("verify")
     assert result.code == 3
     assert "integrity failure at position 12" in result.err
@@ -113,6 +106,6 @@ def test_concurrent_writers_keep_one_linear_gap_free_chain(thidua, tmp_path):
     outputs = [p.communicate(timeout=120) for p in processes]
     assert [p.returncode for p in processes] == [0, 0, 0, 0], outputs
     assert all(out.strip() == b"appended 25, skipped 0 (already stored)" for out, _ in outputs)
-    positions = [r[0] for r in sql(thidua.db, "SELECT rowid FROM stored_events ORDER BY rowid")]
+    positions = [r[0] for r in thidua.sql("SELECT originator_version FROM stored_events ORDER BY 1")]
     assert positions == list(range(1, 105))
     assert thidua("verify").code == 0

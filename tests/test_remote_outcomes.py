@@ -15,6 +15,8 @@ from thidua.cli.main import cli
 
 from conftest import Result, Thidua
 
+pytestmark: list = []  # the star imports bring test_import's and test_integrity's engines; here the store is served
+
 
 class RemoteThidua(Thidua):
     """`thidua --db http://… …`: the same helper, every command answered by the service of `db`."""

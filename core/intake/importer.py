@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import difflib
 import json
+import random
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -20,14 +22,13 @@ from thidua.events import ENVELOPE_REQUIRED, EVENT_TYPES, STORE_KEYS
 from thidua.fields import MAX_COUNT, Invalid
 from thidua.intake import checks
 from thidua.log.chain import canonical_bytes, record_digest
-from thidua.log.store import AppendConflict, Store, Stored
+from thidua.log.store import AppendConflict, Store, StoreBusy, Stored
 from thidua.readmodels.index import ReadModels
 from thidua.registry import Plugins
 from thidua.replay.facts import Fact, Facts, live_record
 from thidua.rules import RulesError
 
 MAX_LINE_BYTES = 1 << 20  # 1 MiB: far above any real event, far below a runaway line
-ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -210,19 +211,31 @@ def import_events(
             candidates.append(result)
     if problems:
         return Outcome(problems=sorted(problems, key=lambda p: p.line))
-    for _ in range(ATTEMPTS):
+    # Contention is not an error: a writer that lost the race validates again against the new
+    # head, with backoff, until the store's wait runs out (then StoreBusy: exit 4, nothing written).
+    models = ReadModels.of(store) if store.has_read_models else None
+    deadline = time.monotonic() + store.wait
+    attempt = 0
+    while True:
         head = store.head()
         outcome = _check_against_log(store, head, candidates, plugins, progress)
         if outcome.problems or not outcome.appended:
             return outcome
         try:
-            outcome.appended = store.append([(c.type, c.record) for c in outcome.appended], head)
+            outcome.appended = store.append(
+                [(c.type, c.record) for c in outcome.appended],
+                head,
+                within=models.within_append if models else None,  # the index commits with the events
+                timeout=max(0.001, deadline - time.monotonic()),
+            )
         except AppendConflict:
-            continue  # another writer appended first: validate again against the new head
-        if store.is_sqlite:
-            ReadModels.of(store).catch_up(fresh=outcome.appended)  # index what we hold, not read it back
+            attempt += 1
+            if time.monotonic() >= deadline:
+                raise StoreBusy(store.wait) from None
+            time.sleep(min(1.0, 0.01 * 2**attempt) * (0.5 + random.random()))
+            progress = None  # the bar counted the first validation
+            continue
         return outcome
-    return Outcome(problems=[LineProblem(0, "(store)", f"the log kept moving under {ATTEMPTS} attempts; try again")])
 
 
 def _known(
@@ -230,7 +243,7 @@ def _known(
 ) -> tuple[dict[str, Twin], dict[str, Twin], dict[tuple[str, str], Facts]]:
     """What validation needs of the log: stored events by id and by hash (only a digest of each
     record is kept) and the facts of the province-periods the input touches. With read models
-    (SQLite) only those are read; otherwise the whole log once."""
+    (SQLite, PostgreSQL) only those are read; otherwise the whole log once."""
     by_id: dict[str, Twin] = {}
     by_hash: dict[str, Twin] = {}
     wanted = {(c.record["province"], c.record["period"]) for c in candidates}
@@ -241,7 +254,7 @@ def _known(
     def twin(stored: Stored) -> Twin:
         return Twin(stored.position, stored.type, record_digest(stored.record))
 
-    if store.is_sqlite:
+    if store.has_read_models:
         models = ReadModels.of(store)
         models.catch_up()
         ids = {c.record["id"] for c in candidates if c.record.get("id")}

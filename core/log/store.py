@@ -1,33 +1,39 @@
-"""The append-only log, on the eventsourcing library's application, recorder and notification log.
+"""The append-only log, on the eventsourcing library's application and recorders.
 
-All events form one stream (the ledger) whose version *is* the global position. Appending
-position N+1 is an optimistic write: if another process appended first, the library's
-IntegrityError tells us, and the caller re-validates against the new head and tries again.
-So the chain stays linear and gap-free with concurrent writers on SQLite and PostgreSQL
-alike. The ledger is never rebuilt as an aggregate: only its head is read to append.
+All events form one stream (the ledger) whose version *is* the global position, on every
+engine: appending position N+1 is an optimistic write, so if another process appended first the
+library's IntegrityError tells us, and the caller re-validates against the new head and tries
+again. The chain stays linear and gap-free with concurrent writers on SQLite and PostgreSQL
+alike, and no position ever comes from a database sequence. The ledger is never rebuilt as an
+aggregate: only its head is read to append.
 """
 
 from __future__ import annotations
 
+import logging
+import math
 import os
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import unquote, urlparse
-from uuid import NAMESPACE_URL, UUID, uuid5
 
 import orjson
 from eventsourcing.application import Application
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, StoredEvent, Transcoding
-from eventsourcing.sqlite import SQLiteApplicationRecorder
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, OperationalError, StoredEvent, Transcoding
 
 from thidua.clock import now
 from thidua.events import EVENT_TYPES
 from thidua.log import chain, signals
+from thidua.log.engines import LEDGER_ID, Sql
 
-LEDGER_ID: UUID = uuid5(NAMESPACE_URL, "thidua:ledger")
+__all__ = ["LEDGER_ID", "AppendConflict", "Store", "StoreBusy", "StoreError", "Stored"]
+
 PAGE = 1000
+WAIT = 60.0  # seconds a writer waits for other writers before "store busy" (CONTRACT.md §3)
+CONNECT_TIMEOUT = 5  # seconds: an unreachable PostgreSQL is one line, soon
 
 
 class StoreError(Exception):
@@ -35,7 +41,19 @@ class StoreError(Exception):
 
 
 class AppendConflict(Exception):
-    """Another writer appended first; re-validate against the new head and retry."""
+    """Another writer appended first, or held the store past the wait: re-validate and retry."""
+
+
+class StoreBusy(Exception):
+    """Other writers kept the store for longer than the wait; nothing was written (exit 4)."""
+
+    def __init__(self, wait: float):
+        super().__init__(f"the store stayed busy (other writers) for {wait:g} s; nothing was written")
+
+
+def safe_url(url: str) -> str:
+    """A store URL fit for an error line: never the password."""
+    return re.sub(r"(://[^:/@]*):[^@/]*@", r"\1:***@", url)
 
 
 class DateAsISO(Transcoding):
@@ -83,29 +101,63 @@ class Stored:
         return self.recorded_at.isoformat()
 
 
-def store_env(url: str) -> dict[str, str]:
+def store_env(url: str, wait: float = WAIT) -> dict[str, str]:
     """Map a --db value to the library's persistence settings."""
     if url == ":memory:":
         return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+    seconds = str(max(1, math.ceil(wait)))
     if url.startswith(("postgresql://", "postgres://")):
         parts = urlparse(url)
         if not parts.path.strip("/"):
-            raise StoreError(f"--db {url!r}: the PostgreSQL URL names no database")
+            raise StoreError(f"--db {safe_url(url)!r}: the PostgreSQL URL names no database")
         env = {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "APPLICATION_RECORDER_TOPIC": "thidua.log.postgres:PostgresLedgerRecorder",
             "POSTGRES_DBNAME": unquote(parts.path.lstrip("/")),
             "POSTGRES_HOST": parts.hostname or "localhost",
             "POSTGRES_PORT": str(parts.port or 5432),
-            "POSTGRES_USER": unquote(parts.username or ""),
-            "POSTGRES_PASSWORD": unquote(parts.password or ""),
+            "POSTGRES_USER": unquote(parts.username or os.environ.get("PGUSER", "")),
+            "POSTGRES_PASSWORD": unquote(parts.password or os.environ.get("PGPASSWORD", "")),
+            "POSTGRES_CONNECT_TIMEOUT": str(CONNECT_TIMEOUT),
+            "POSTGRES_LOCK_TIMEOUT": seconds,
+            # A command holds one connection at a time; a pool of five per process would crowd the server.
+            "POSTGRES_POOL_SIZE": "1",
+            "POSTGRES_MAX_OVERFLOW": "2",
+            "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "600",
         }
         return env
     if "://" in url:
-        raise StoreError(f"--db {url!r}: expected a SQLite file path or a postgresql:// URL")
+        raise StoreError(f"--db {safe_url(url)!r}: expected a SQLite file path or a postgresql:// URL")
     folder = os.path.dirname(os.path.abspath(url))
     if not os.path.isdir(folder):
         raise StoreError(f"--db {url!r}: folder {folder} does not exist")
-    return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": url, "SQLITE_LOCK_TIMEOUT": "30"}
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+        "APPLICATION_RECORDER_TOPIC": "thidua.log.engines:SQLiteLedgerRecorder",
+        "SQLITE_DBNAME": url,
+        "SQLITE_LOCK_TIMEOUT": seconds,
+    }
+
+
+def _unreachable(env: dict[str, str], exc: Exception) -> str:
+    """Why PostgreSQL cannot be reached, in one line (the pool only says it timed out)."""
+    try:
+        import psycopg
+
+        psycopg.connect(
+            dbname=env["POSTGRES_DBNAME"],
+            host=env["POSTGRES_HOST"],
+            port=env["POSTGRES_PORT"],
+            user=env["POSTGRES_USER"],
+            password=env["POSTGRES_PASSWORD"],
+            connect_timeout=CONNECT_TIMEOUT,
+        ).close()
+    except Exception as probe:  # the driver's own reason: refused, unknown host, authentication
+        exc = probe
+    text = " ".join(str(exc).split())
+    if env["POSTGRES_PASSWORD"]:
+        text = text.replace(env["POSTGRES_PASSWORD"], "***")
+    return text
 
 
 def sqlite_path(url: str) -> str | None:
@@ -116,7 +168,7 @@ def sqlite_path(url: str) -> str | None:
 
 
 def decode_row(row: tuple[int, str, bytes]) -> Stored:
-    """A (rowid, topic, state) row of the recorder's table, decoded with orjson (see `_state`)."""
+    """A (position, topic, state) row of the recorder's table (position: the ledger's version), decoded with orjson (see `_state`)."""
     position, topic, state = row
     data = orjson.loads(state)
     return Stored(
@@ -127,22 +179,26 @@ def decode_row(row: tuple[int, str, bytes]) -> Stored:
 class Store:
     """The log: append with the chain, read in global order, verify."""
 
-    def __init__(self, url: str = "thidua.sqlite"):
-        self.url = url
-        env = store_env(url)
+    def __init__(self, url: str = "thidua.sqlite", wait: float = WAIT):
+        self.url, self.wait = url, wait
+        env = store_env(url, wait)
         if env["PERSISTENCE_MODULE"] == "eventsourcing.postgres":
             try:
                 import psycopg  # noqa: F401
             except ImportError:
                 raise StoreError("PostgreSQL needs its driver: pip install 'thidua[postgres]'") from None
+            # The pool retries in the background and logs each try; the one line below says it all.
+            logging.getLogger("psycopg.pool").setLevel(logging.CRITICAL)
         try:
             self.app = Ledger(env=env)
         except Exception as exc:  # the library raises several kinds for a store it cannot open
-            raise StoreError(f"cannot open the store {url!r}: {exc}") from None
-        self.recorder = self.app.recorder
+            reason = _unreachable(env, exc) if env["PERSISTENCE_MODULE"] == "eventsourcing.postgres" else str(exc)
+            raise StoreError(f"cannot open the store {safe_url(url)!r}: {reason}") from None
+        self.recorder: Any = self.app.recorder  # the engine's own recorder (datastore, table name)
         self.mapper = self.app.mapper
         self.last_appended: list[Stored] = []  # what this process's last append committed
         self.after_commit: Callable[[], None] | None = None  # run at once, before any held signal
+        self.sql = Sql(self.recorder) if url != ":memory:" else None
 
     def close(self) -> None:
         self.app.close()
@@ -154,29 +210,56 @@ class Store:
             return 0, chain.GENESIS
         return last[0].originator_version, orjson.loads(last[0].state)["hash"]
 
-    def append(self, items: Sequence[tuple[str, dict[str, Any]]], expected_head: tuple[int, str]) -> list[Stored]:
-        """Append (type, stored record) pairs after `expected_head`, in one transaction.
+    def append(
+        self,
+        items: Sequence[tuple[str, dict[str, Any]]],
+        expected_head: tuple[int, str],
+        within: Callable[[Any, list[Stored]], None] | None = None,
+        timeout: float | None = None,
+    ) -> list[Stored]:
+        """Append (type, stored record) pairs after `expected_head`, in one transaction;
+        `within(cursor, stored)` runs in that transaction (the read models), waiting for other
+        writers at most `timeout` seconds.
 
-        Raises AppendConflict if the head moved since the caller validated.
+        Raises AppendConflict if the head moved since the caller validated, or the wait ran out.
         """
-        position, previous = expected_head
-        rows: list[StoredEvent] = []
         stored: list[Stored] = []
-        for event_type, record in items:
-            position += 1
-            recorded_at = now()
+
+        def build() -> list[StoredEvent]:
+            # Called once the write lock is held: recording times then follow the log order, so
+            # `--as-of` a moment is always a prefix of the log, however long a writer waited.
+            position, previous = expected_head
+            recorded_at = now()  # one transaction, one moment
             iso = recorded_at.isoformat()
-            digest = chain.link(previous, position, event_type, iso, record)
-            rows.append(StoredEvent(LEDGER_ID, position, EVENT_TYPES[event_type].TOPIC, _state(iso, record, digest)))
-            stored.append(Stored(position, event_type, record, recorded_at, digest))
-            previous = digest
+            rows: list[StoredEvent] = []
+            for event_type, record in items:
+                position += 1
+                digest = chain.link(previous, position, event_type, iso, record)
+                rows.append(
+                    StoredEvent(LEDGER_ID, position, EVENT_TYPES[event_type].TOPIC, _state(iso, record, digest))
+                )
+                stored.append(Stored(position, event_type, record, recorded_at, digest))
+                previous = digest
+            return rows
+
+        extra: dict[str, Any] = {}
+        if self.sql is not None:
+            extra["build"] = build
+            extra["within"] = (lambda c: within(c, stored)) if within else None
+        if self.sql is not None and self.sql.postgres:
+            extra["timeout"] = self.wait if timeout is None else timeout
+        rows = [] if self.sql is not None else build()
         # The library's recorder, one transaction; the rows are what its mapper would write. Signals
         # wait until `last_appended` says what committed, so an interrupted command can tell.
         with signals.held():
             try:
-                self.recorder.insert_events(rows)
+                self.recorder.insert_events(rows, **extra)
             except IntegrityError:
                 raise AppendConflict() from None
+            except OperationalError as exc:
+                if busy(exc):
+                    raise AppendConflict() from None
+                raise
             self.last_appended = stored
             if self.after_commit is not None:
                 self.after_commit()
@@ -184,29 +267,17 @@ class Store:
 
     def read(self, start: int = 1, stop: int | None = None) -> Iterator[Stored]:
         """Stored events in global order, from position `start` to `stop` inclusive."""
-        if isinstance(self.recorder, SQLiteApplicationRecorder):
-            yield from self._read_sqlite(start, stop)
+        if self.sql is None:
+            for event in self.raw(start, stop):
+                yield self._stored(event)
             return
-        cursor = start
-        while True:
-            page = self.recorder.select_notifications(cursor, PAGE, stop=stop)
-            if not page:
-                return
-            for notification in page:
-                yield self._stored(notification)
-            if len(page) < PAGE:
-                return
-            cursor = page[-1].id + 1
-
-    def _read_sqlite(self, start: int, stop: int | None) -> Iterator[Stored]:
-        """The fast path on SQLite: the recorder's own table and connection, pages of rows
-        decoded with orjson; no notification objects, no mapper."""
-        table = self.recorder.events_table_name
-        statement = f"SELECT rowid, topic, state FROM {table} WHERE rowid >= ? AND rowid <= ? ORDER BY rowid LIMIT ?"
+        statement = self.sql.select + "originator_version >= ? AND originator_version <= ? "
+        statement += "ORDER BY originator_version LIMIT ?"
         cursor, last = start, stop if stop is not None else 2**62
-        while True:
+        while True:  # pages of rows decoded with orjson: no event objects, no mapper
             with self.recorder.datastore.transaction(commit=False) as c:
-                c.execute(statement, (cursor, last, PAGE * 10))
+                c = self.sql.cursor(c)
+                c.execute(statement, (self.sql.ledger, cursor, last, PAGE * 10))
                 rows = c.fetchall()
             yield from map(decode_row, rows)
             if len(rows) < PAGE * 10:
@@ -215,29 +286,30 @@ class Store:
 
     @property
     def is_sqlite(self) -> bool:
-        """Read models live beside the log in the same SQLite file (see `thidua.readmodels.index`)."""
-        return isinstance(self.recorder, SQLiteApplicationRecorder) and self.url != ":memory:"
+        return self.sql is not None and not self.sql.postgres
 
-    def _stored(self, notification: Any) -> Stored:
+    @property
+    def has_read_models(self) -> bool:
+        """Read models live beside the log, in the same database (see `thidua.readmodels.index`)."""
+        return self.sql is not None
+
+    def _stored(self, event: StoredEvent) -> Stored:
         """Decode a row with orjson, straight from its state: the library's mapper would build
         a domain event first and dominate the cost of a replay (see `_state`)."""
-        state = orjson.loads(notification.state)
-        return Stored(
-            notification.id,
-            notification.topic[7:],
-            state["record"],
-            datetime.fromisoformat(state["timestamp"]["_data_"]),
-            state["hash"],
-        )
+        return decode_row((event.originator_version, event.topic, event.state))
 
-    def raw(self, start: int = 1) -> Iterator[Any]:
-        """The library's notifications as stored (for verification)."""
-        cursor = start
+    def raw(self, start: int = 1, stop: int | None = None) -> Iterator[StoredEvent]:
+        """The ledger's stored events as the library reads them (for verification)."""
+        after = start - 1
         while True:
-            page = self.recorder.select_notifications(cursor, PAGE)
-            if not page:
-                return
+            page = self.recorder.select_events(LEDGER_ID, gt=after, lte=stop, limit=PAGE)
             yield from page
             if len(page) < PAGE:
                 return
-            cursor = page[-1].id + 1
+            after = page[-1].originator_version
+
+
+def busy(exc: Exception) -> bool:
+    """Another writer held the store past the wait: SQLite's busy timeout, PostgreSQL's lock timeout."""
+    text = str(exc)
+    return any(sign in text for sign in ("locked", "lock timeout", "due to lock", "deadlock detected"))

@@ -15,7 +15,7 @@ from typing import Any
 
 from thidua.events import EVENT_TYPES
 from thidua.log import chain
-from thidua.log.store import LEDGER_ID, Store, Stored, decode_row
+from thidua.log.store import Store, Stored, decode_row
 
 
 @dataclass(frozen=True)
@@ -59,8 +59,8 @@ def verify_chain(store: Store, pinned: tuple[int, str] | None = None) -> Verifie
     """Recompute every link; with `pinned` (position, hash) from a signed checkpoint, also
     require that exact hash there, which a rewritten-and-re-hashed history cannot keep."""
     expected, previous = 1, chain.GENESIS
-    for notification in store.raw():
-        position = notification.id
+    for row in store.raw():
+        position = row.originator_version  # the ledger's version is the position, on every engine
         if position > expected:
             return Breach(
                 expected,
@@ -68,16 +68,12 @@ def verify_chain(store: Store, pinned: tuple[int, str] | None = None) -> Verifie
             )
         if position < expected:
             return Breach(position, "positions are out of order")
-        if notification.originator_id != LEDGER_ID or notification.originator_version != position:
-            return Breach(
-                position, f"stored as ledger version {notification.originator_version}: an event was inserted or moved"
-            )
-        problem = topic_problem(position, notification.topic)
+        problem = topic_problem(position, row.topic)
         if problem:
             return Breach(position, problem)
         try:
-            event: Any = store.mapper.to_domain_event(notification)
-            stored = decode_row((position, notification.topic, notification.state))
+            event: Any = store.mapper.to_domain_event(row)  # a LedgerEvent: TYPE, record, hash
+            stored = decode_row((position, row.topic, row.state))
             recomputed = chain.link(previous, position, stored.type, stored.recorded_iso, stored.record)
         except Exception as exc:  # a row rewritten by hand may not even decode
             return Breach(position, f"the stored event cannot be read ({type(exc).__name__}): it was altered")

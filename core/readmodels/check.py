@@ -38,7 +38,7 @@ PAGE = 20000
 def preflight(models: ReadModels) -> None:
     """The log's hash at the tracked position is the tracked hash, and the index covers exactly
     1..tracked position (nothing deleted, added or moved)."""
-    with models.datastore.transaction(commit=False) as c:
+    with models._read() as c:
         c.execute("SELECT position, hash FROM thidua_tracking WHERE name = 'index'")
         found = c.fetchone()
         tracked, digest = found if found else (0, "")
@@ -89,7 +89,7 @@ def _at_tracked(models: ReadModels, tracked: int, digest: str) -> None:
 def _first_missing(models: ReadModels, tracked: int) -> int:
     """The first position 1..tracked without an index row (binary search on the primary key)."""
     low, high = 1, tracked
-    with models.datastore.transaction(commit=False) as c:
+    with models._read() as c:
         while low < high:
             middle = (low + high) // 2
             c.execute("SELECT count(*) FROM thidua_index WHERE position BETWEEN 1 AND ?", (middle,))
@@ -161,7 +161,7 @@ def check(store: Store, plugins: Plugins) -> Agreement:
     """Every read model against the log (after the chain itself was verified); raises `Tampered`
     naming the first difference. Reads only: nothing is brought up to date or repaired."""
     models = ReadModels.of(store)
-    with models.datastore.transaction(commit=False) as c:
+    with models._read() as c:
         c.execute("SELECT position, hash FROM thidua_tracking WHERE name = 'index'")
         found = c.fetchone()
     tracked = found[0] if found else 0
@@ -178,11 +178,11 @@ def _check_index(models: ReadModels, tracked: int) -> None:
     from rows already checked); no row beyond."""
     cursor = 0
     while cursor < tracked:
-        with models.datastore.transaction(commit=False) as c:
+        with models._read() as c:
             c.execute(
-                f"SELECT rowid, topic, state FROM {models.events_table} WHERE rowid > ? AND rowid <= ? "
-                "ORDER BY rowid LIMIT ?",
-                (cursor, tracked, PAGE),
+                models.sql.select + "originator_version > ? AND originator_version <= ? "
+                "ORDER BY originator_version LIMIT ?",
+                (models.sql.ledger, cursor, tracked, PAGE),
             )
             events = [decode_row(row) for row in c.fetchall()]
             if not events:
@@ -205,7 +205,7 @@ def _check_index(models: ReadModels, tracked: int) -> None:
                     position,
                 )
         cursor = events[-1].position
-    with models.datastore.transaction(commit=False) as c:
+    with models._read() as c:
         c.execute("SELECT min(position) FROM thidua_index WHERE position > ? OR position < 1", (tracked,))
         beyond = c.fetchone()[0]
     if beyond is not None:
@@ -219,7 +219,7 @@ def _shown(row: tuple) -> str:
 
 def _check_blocks(models: ReadModels) -> None:
     """Each kept state of a province-period's blocks equals one recomputed from the index rows."""
-    with models.datastore.transaction(commit=False) as c:
+    with models._read() as c:
         c.execute("SELECT province, period, position, state FROM thidua_blocks ORDER BY province, period")
         kept = c.fetchall()
         for province, period, position, state in kept:
@@ -243,7 +243,7 @@ def _check_blocks(models: ReadModels) -> None:
 
 
 def _check_parts(models: ReadModels, plugins: Plugins) -> tuple[int, int, list[str]]:
-    with models.datastore.transaction(commit=False) as c:
+    with models._read() as c:
         c.execute("SELECT DISTINCT province, period FROM thidua_decisions ORDER BY province, period")
         periods = [tuple(row) for row in c.fetchall()]
     compared, skipped = 0, []
@@ -265,7 +265,7 @@ def _check_parts(models: ReadModels, plugins: Plugins) -> tuple[int, int, list[s
         independent = blocks_independent(plugins, province)
         if independent:
             blocks = Blocks()
-            with models.datastore.transaction(commit=False) as c:
+            with models._read() as c:
                 c.execute(
                     "SELECT position, type, b, u, p, links FROM thidua_index WHERE province = ? AND period = ? "
                     "ORDER BY position",

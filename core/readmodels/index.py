@@ -1,6 +1,6 @@
-"""Read models: what queries read instead of replaying the whole log (SQLite stores).
+"""Read models: what queries read instead of replaying the whole log (SQLite and PostgreSQL).
 
-Two kinds of tables live beside the library's, in the same file, each reflecting a tracked log
+Two kinds of tables live beside the library's, in the same database, each reflecting a tracked log
 position (`thidua_tracking`: position and the hash there, so a replaced log is noticed):
 
 - the **index**, one row per stored event: province, period, type, when it was recorded, its
@@ -13,15 +13,19 @@ position (`thidua_tracking`: position and the hash there, so a replaced log is n
   schema, plugin version and source, rule set); a part whose version or fingerprint moved is
   decided again, the others are read back. So a new event costs one block, not a replay.
 
-Correct with several writers: the index is brought up to date in write transactions that
-re-read the tracked position, its rows are keyed by log position, and a decision part is a pure
-function of its version and fingerprint (two processes writing one write the same thing).
+Correct with several writers: an append writes its index rows and the tracked position in its
+own transaction (`thidua.log.engines`), so the index never claims an event that is not committed
+and never misses one that is; a log written without them (an older store) is indexed in write
+transactions that re-read the tracked position. Rows are keyed by log position, and a decision
+part is a pure function of its version and fingerprint (two processes writing one write the same
+thing). SQL is written once, in SQLite's dialect; `thidua.log.engines.Cursor` adapts it.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -29,12 +33,12 @@ from eventsourcing.persistence import OperationalError
 
 from thidua.events import about
 from thidua.log import chain
-from thidua.log.store import Store, Stored, decode_row
+from thidua.log.engines import MODELS_LOCK
+from thidua.log.store import Store, StoreBusy, Stored, busy, decode_row
 from thidua.log.verify import Tampered, check_link
 from thidua.readmodels.parts import CHUNK, SCHEMA, Blocks, DecisionParts, blocks_seal
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-WRITE_ATTEMPTS = 20
 REBUILD = "`thidua verify` names every difference; `thidua rebuild` indexes the log again"
 Progress = Callable[..., None]  # progress(done_now, still_to_do=None)
 
@@ -54,6 +58,16 @@ DDL = (
        position INTEGER NOT NULL, state BLOB NOT NULL, seal TEXT NOT NULL, PRIMARY KEY (province, period))""",
 )
 TABLES = ("thidua_tracking", "thidua_index", "thidua_decisions", "thidua_blocks")
+TRACK = (
+    "INSERT INTO thidua_tracking VALUES ('index', ?, ?, ?) ON CONFLICT (name) DO UPDATE "
+    "SET position = excluded.position, hash = excluded.hash, schema = excluded.schema"
+)
+
+
+def ddl(postgres: bool) -> list[str]:
+    if not postgres:
+        return list(DDL)
+    return [s.replace("INTEGER", "BIGINT").replace("BLOB", "BYTEA") for s in DDL]
 
 
 def microseconds(moment: datetime) -> int:
@@ -85,42 +99,110 @@ class ReadModels(DecisionParts):
         return models
 
     def __init__(self, store: Store):
+        assert store.sql is not None, "read models need a SQLite or PostgreSQL store"
         self.store = store
+        self.sql = store.sql
         self.datastore = store.recorder.datastore
         self.events_table = store.recorder.events_table_name
-        self._write(self._create)
+        if not self._ready():
+            self._write(self._create)
+
+    def _ready(self) -> bool:
+        """Every table there, of this schema: read without locks, so a query never queues behind
+        a long import just to learn that nothing needs creating."""
+        with self._read() as c:
+            if self.sql.postgres:
+                c.execute("SELECT count(to_regclass(t)) FROM unnest(?::text[]) AS t", (list(TABLES),))
+            else:
+                c.execute(f"SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN {TABLES}")
+            if c.fetchone()[0] != len(TABLES):
+                return False
+            c.execute("SELECT schema FROM thidua_tracking WHERE name = 'index'")
+            found = c.fetchone()
+        return found is None or found[0] == SCHEMA
 
     def _create(self, c: Any) -> None:
-        c.execute("SELECT schema FROM thidua_tracking WHERE name = 'index'")
-        found = c.fetchone()
+        found = None
+        if self.sql.postgres:  # DDL on PostgreSQL takes locks: only when something is missing
+            c.execute("SELECT to_regclass('thidua_tracking') IS NOT NULL, to_regclass('thidua_blocks') IS NOT NULL")
+            tracking, complete = c.fetchone()
+            if tracking:
+                c.execute("SELECT schema FROM thidua_tracking WHERE name = 'index'")
+                found = c.fetchone()
+                if complete and (found is None or found[0] == SCHEMA):
+                    return
+        else:  # (the tracking table was made by `_lock`)
+            c.execute("SELECT schema FROM thidua_tracking WHERE name = 'index'")
+            found = c.fetchone()
         if found and found[0] != SCHEMA:  # tables of another layout: start again from the log
             for table in TABLES:
                 c.execute(f"DROP TABLE IF EXISTS {table}")
-        for statement in DDL:
+        for statement in ddl(self.sql.postgres):
             c.execute(statement)
 
-    def _write(self, work: Callable[[Any], Any]) -> Any:
-        """Run `work(cursor)` in one write transaction that takes the write lock *first*.
+    @contextmanager
+    def _read(self) -> Iterator[Any]:
+        with self.datastore.transaction(commit=False) as c:
+            yield self.sql.cursor(c)
 
-        In WAL mode a transaction that has read and then writes after another process committed
-        fails at once ("database is locked", no waiting), so nothing is read before the lock;
-        the rare failure that remains (creating the tables) is retried."""
-        for attempt in range(WRITE_ATTEMPTS):
+    def _lock(self, c: Any, timeout: float | None = None) -> None:
+        """Take the read models' write lock *first*.
+
+        SQLite: in WAL mode a transaction that has read and then writes after another process
+        committed fails at once ("database is locked", no waiting), so nothing is read before
+        the lock. PostgreSQL: an advisory lock, also taken by an append's own transaction."""
+        if self.sql.postgres:
+            if timeout is not None:
+                c.execute(f"SET LOCAL lock_timeout = '{max(1, int(timeout * 1000))}ms'")
+            c.execute("SELECT pg_advisory_xact_lock(?)", (MODELS_LOCK,))
+        else:
+            c.execute(DDL[0])
+            c.execute("INSERT OR REPLACE INTO thidua_tracking VALUES ('writer', 0, '', 0)")
+
+    def _write(self, work: Callable[[Any], Any]) -> Any:
+        """Run `work(cursor)` in one write transaction that holds the write lock; other writers
+        are waited for (with backoff) up to the store's wait, then StoreBusy."""
+        deadline = time.monotonic() + self.store.wait
+        attempt = 0
+        while True:
             try:
                 with self.datastore.transaction(commit=True) as c:
-                    c.execute(DDL[0])
-                    c.execute("INSERT OR REPLACE INTO thidua_tracking VALUES ('writer', 0, '', 0)")
+                    c = self.sql.cursor(c)
+                    self._lock(c, max(0.001, deadline - time.monotonic()))
                     return work(c)
             except OperationalError as exc:
-                if "locked" not in str(exc) or attempt == WRITE_ATTEMPTS - 1:
+                if not busy(exc):
                     raise
-                time.sleep(0.02 * (attempt + 1))
+                if time.monotonic() >= deadline:
+                    raise StoreBusy(self.store.wait) from None
+            attempt += 1
+            time.sleep(min(0.5, 0.02 * attempt))
+
+    def within_append(self, c: Any, events: list[Stored]) -> None:
+        """Index events in their append's own transaction, if the index is current up to them
+        (else a later `catch_up` reads them from the log)."""
+        c = self.sql.cursor(c)
+        if self.sql.postgres:
+            c.execute("SELECT pg_advisory_xact_lock(?)", (MODELS_LOCK,))
+        if events and self._tracked(c)[0] == events[0].position - 1:
+            self._index(c, events)
+
+    def _index(self, c: Any, events: list[Stored]) -> tuple[int, str]:
+        rows = list(self._rows(c, events))  # (looks retraction targets up with the same cursor)
+        self.sql.insert_index(c, rows)
+        last = events[-1]
+        c.execute(TRACK, (last.position, last.hash, SCHEMA))
+        return last.position, last.hash
 
     # -- the index -----------------------------------------------------------------------
     def catch_up(self, fresh: list[Stored] | None = None, progress: Progress | None = None) -> tuple[int, str]:
         """Index every event after the tracked position; return the head (position, hash).
 
         `fresh` are events this process just appended (no need to read them back)."""
+        if fresh is None:
+            current = self._current()
+            if current is not None:
+                return current  # the usual case (appends index themselves): no write lock taken
 
         def page(c: Any) -> tuple[tuple[int, str], int]:
             nonlocal fresh
@@ -129,8 +211,8 @@ class ReadModels(DecisionParts):
                 events, fresh = fresh, None
             else:
                 c.execute(
-                    f"SELECT rowid, topic, state FROM {self.events_table} WHERE rowid > ? ORDER BY rowid LIMIT 20000",
-                    (tracked[0],),
+                    self.sql.select + "originator_version > ? ORDER BY originator_version LIMIT 20000",
+                    (self.sql.ledger, tracked[0]),
                 )
                 events = [decode_row(row) for row in c.fetchall()]
             if not events:
@@ -141,13 +223,7 @@ class ReadModels(DecisionParts):
                     raise Tampered(f"position {expected} is missing: an event was removed", expected)
                 check_link(previous, stored)
                 previous = stored.hash
-            rows = list(self._rows(c, events))  # (looks retraction targets up with the same cursor)
-            c.executemany("INSERT OR IGNORE INTO thidua_index VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
-            last = events[-1]
-            c.execute(
-                "INSERT OR REPLACE INTO thidua_tracking VALUES ('index', ?, ?, ?)", (last.position, last.hash, SCHEMA)
-            )
-            return (last.position, last.hash), len(events)
+            return self._index(c, events), len(events)
 
         while True:
             head, count = self._write(page)
@@ -155,6 +231,22 @@ class ReadModels(DecisionParts):
                 return head
             if progress:
                 progress(count, self.store.head()[0] - head[0])
+
+    def _current(self) -> tuple[int, str] | None:
+        """The tracked position and hash if the index covers the whole log, read without locks."""
+        with self._read() as c:
+            c.execute("SELECT position, hash, schema FROM thidua_tracking WHERE name = 'index'")
+            found = c.fetchone()
+            if found is None or found[2] != SCHEMA:
+                return None
+            c.execute(
+                self.sql.select + "originator_version >= ? ORDER BY originator_version LIMIT 2",
+                (self.sql.ledger, found[0]),
+            )
+            rows = c.fetchall()
+        if len(rows) == 1 and rows[0][0] == found[0] and decode_row(rows[0]).hash == found[1]:
+            return found[0], found[1]
+        return None
 
     def _tracked(self, c: Any) -> tuple[int, str]:
         """The indexed position. Everything is dropped if the schema changed; if the log under the
@@ -169,10 +261,12 @@ class ReadModels(DecisionParts):
             for table in TABLES:
                 c.execute(f"DELETE FROM {table}")
             return 0, chain.GENESIS
-        c.execute(f"SELECT rowid, topic, state FROM {self.events_table} WHERE rowid = ?", (position,))
+        c.execute(self.sql.select + "originator_version = ?", (self.sql.ledger, position))
         row = c.fetchone()
         if position and row is None:
-            c.execute(f"SELECT max(rowid) FROM {self.events_table}")
+            c.execute(
+                f"SELECT max(originator_version) FROM {self.events_table} WHERE originator_id = ?", (self.sql.ledger,)
+            )
             raise Tampered(
                 f"the read models were built from a log of {position} events; the log ends at position "
                 f"{c.fetchone()[0] or 0}: events were removed from its end ({REBUILD})",
@@ -224,7 +318,7 @@ class ReadModels(DecisionParts):
     # -- reading through the index ---------------------------------------------------------
     def stamp(self, province: str, period: str) -> tuple[int, int]:
         """The last position and the number of events of a province-period."""
-        with self.datastore.transaction(commit=False) as c:
+        with self._read() as c:
             c.execute(
                 "SELECT max(position), count(*) FROM thidua_index WHERE province = ? AND period = ?", (province, period)
             )
@@ -234,7 +328,7 @@ class ReadModels(DecisionParts):
     def blocks(self, province: str, period: str) -> Blocks:
         """The province-period's blocks and what each rests on, brought up to date with the
         events indexed since it was last kept (a few rows, not the whole period)."""
-        with self.datastore.transaction(commit=False) as c:
+        with self._read() as c:
             c.execute(
                 "SELECT position, state, seal FROM thidua_blocks WHERE province = ? AND period = ?", (province, period)
             )
@@ -260,7 +354,12 @@ class ReadModels(DecisionParts):
 
             def keep(c: Any) -> None:
                 sealed = blocks_seal(*state, self.anchors(c, [f"{blocks.position}:"]))
-                c.execute("INSERT OR REPLACE INTO thidua_blocks VALUES (?, ?, ?, ?, ?)", (*state, sealed))
+                c.execute(
+                    "INSERT INTO thidua_blocks VALUES (?, ?, ?, ?, ?) ON CONFLICT (province, period) DO UPDATE SET "
+                    "position = excluded.position, state = excluded.state, seal = excluded.seal "
+                    "WHERE thidua_blocks.position < excluded.position",
+                    (*state, sealed),
+                )
 
             self._write(keep)
         return blocks
@@ -277,7 +376,7 @@ class ReadModels(DecisionParts):
         )
         if not where:
             return []
-        with self.datastore.transaction(commit=False) as c:
+        with self._read() as c:
             c.execute(
                 f"SELECT position FROM thidua_index WHERE province = ? AND period = ? AND ({where})",
                 [province, period, *about["b"], *about["u"], *about["p"]],
@@ -285,20 +384,20 @@ class ReadModels(DecisionParts):
             return [row[0] for row in c.fetchall()]
 
     def periods(self) -> list[tuple[str, str]]:
-        with self.datastore.transaction(commit=False) as c:
+        with self._read() as c:
             c.execute("SELECT DISTINCT province, period FROM thidua_index ORDER BY province, period")
-            return [tuple(row) for row in c.fetchall()]  # type: ignore[misc]
+            return [(row[0], row[1]) for row in c.fetchall()]
 
     def events(self, positions: Iterable[int]) -> Iterator[Stored]:
         """The stored events at these positions, in log order."""
         ordered = sorted(positions)
         for start in range(0, len(ordered), CHUNK):
             chunk = ordered[start : start + CHUNK]
-            with self.datastore.transaction(commit=False) as c:
+            with self._read() as c:
                 c.execute(
-                    f"SELECT rowid, topic, state FROM {self.events_table} WHERE rowid IN ({','.join('?' * len(chunk))}) "
-                    "ORDER BY rowid",
-                    chunk,
+                    self.sql.select
+                    + f"originator_version IN ({','.join('?' * len(chunk))}) ORDER BY originator_version",
+                    [self.sql.ledger, *chunk],
                 )
                 rows = c.fetchall()
             yield from map(decode_row, rows)
@@ -307,18 +406,20 @@ class ReadModels(DecisionParts):
         self, province: str, period: str, stop: int | None = None, moment: datetime | None = None
     ) -> Iterator[Stored]:
         """One province-period's events in log order, up to a position or a recording moment."""
-        where, args = "i.province = ? AND i.period = ?", [province, period]
+        args: list[Any] = [province, period]
+        where = "i.province = ? AND i.period = ?"
         if stop is not None:
             where, args = where + " AND i.position <= ?", args + [stop]
         if moment is not None:
             where, args = where + " AND i.recorded_us <= ?", args + [microseconds(moment)]
         cursor = 0
         while True:
-            with self.datastore.transaction(commit=False) as c:
+            with self._read() as c:
                 c.execute(
-                    f"SELECT s.rowid, s.topic, s.state FROM thidua_index i JOIN {self.events_table} s ON s.rowid = i.position "
+                    f"SELECT s.originator_version, s.topic, s.state FROM thidua_index i JOIN {self.events_table} s "
+                    f"ON s.originator_id = ? AND s.originator_version = i.position "
                     f"WHERE {where} AND i.position > ? ORDER BY i.position LIMIT 10000",
-                    [*args, cursor],
+                    [self.sql.ledger, *args, cursor],
                 )
                 rows = c.fetchall()
             yield from map(decode_row, rows)
@@ -328,7 +429,7 @@ class ReadModels(DecisionParts):
 
     def last_before(self, stop: int | None = None, moment: datetime | None = None) -> tuple[int, str]:
         """The last event of any province at or before a position or moment, and its hash."""
-        with self.datastore.transaction(commit=False) as c:
+        with self._read() as c:
             if moment is not None:
                 c.execute("SELECT max(position) FROM thidua_index WHERE recorded_us <= ?", (microseconds(moment),))
             else:
@@ -338,7 +439,7 @@ class ReadModels(DecisionParts):
             position = c.fetchone()[0]
             if not position:
                 return 0, chain.GENESIS
-            c.execute(f"SELECT rowid, topic, state FROM {self.events_table} WHERE rowid = ?", (position,))
+            c.execute(self.sql.select + "originator_version = ?", (self.sql.ledger, position))
             return position, decode_row(c.fetchone()).hash
 
     def ids(self, wanted: Iterable[str]) -> dict[str, Stored]:
@@ -347,7 +448,7 @@ class ReadModels(DecisionParts):
         positions: list[int] = []
         for start in range(0, len(wanted), CHUNK):
             chunk = wanted[start : start + CHUNK]
-            with self.datastore.transaction(commit=False) as c:
+            with self._read() as c:
                 c.execute(f"SELECT position FROM thidua_index WHERE eid IN ({','.join('?' * len(chunk))})", chunk)
                 positions += [row[0] for row in c.fetchall()]
         return {stored.record["id"]: stored for stored in self.events(positions)}

@@ -34,12 +34,14 @@ class DecisionParts:
 
     datastore: Any
     events_table: str
+    sql: Any  # thidua.log.engines.Sql: the engine's SQL differences
     _write: Callable[[Callable[[Any], Any]], Any]
+    _read: Callable[[], Any]
 
     def parts(self, province: str, period: str, fingerprint: str) -> dict[str, tuple[str, int, Any]]:
         """The stored parts still decided by this fingerprint: part -> (version, order, document part).
         Each part's seal is checked first (see `seal`): an edited part is refused, never served."""
-        with self.datastore.transaction(commit=False) as c:
+        with self._read() as c:
             c.execute(
                 "SELECT part, fingerprint, version, ord, doc, seal FROM thidua_decisions "
                 "WHERE province = ? AND period = ? AND fingerprint = ?",
@@ -64,7 +66,7 @@ class DecisionParts:
         out: dict[str, Any] = {}
         for start in range(0, len(names), CHUNK):
             chunk = names[start : start + CHUNK]
-            with self.datastore.transaction(commit=False) as c:
+            with self._read() as c:
                 c.execute(
                     f"SELECT part, result, seal FROM thidua_decisions WHERE province = ? AND period = ? AND part IN "
                     f"({','.join('?' * len(chunk))})",
@@ -88,8 +90,8 @@ class DecisionParts:
         for start in range(0, len(positions), CHUNK):
             chunk = positions[start : start + CHUNK]
             c.execute(
-                f"SELECT rowid, topic, state FROM {self.events_table} WHERE rowid IN ({','.join('?' * len(chunk))})",
-                chunk,
+                self.sql.select + f"originator_version IN ({','.join('?' * len(chunk))})",
+                [self.sql.ledger, *chunk],
             )
             out.update((row[0], decode_row(row).hash) for row in c.fetchall())
         return out
@@ -124,7 +126,12 @@ class DecisionParts:
                 "DELETE FROM thidua_decisions WHERE province = ? AND period = ? AND part = ?",
                 [(province, period, part) for part in gone],
             )
-            c.executemany("INSERT OR REPLACE INTO thidua_decisions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", sealed)
+            c.executemany(
+                "INSERT INTO thidua_decisions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (province, period, part) "
+                "DO UPDATE SET fingerprint = excluded.fingerprint, version = excluded.version, ord = excluded.ord, "
+                "doc = excluded.doc, result = excluded.result, seal = excluded.seal",
+                sealed,
+            )
 
         self._write(store)
 

@@ -43,7 +43,7 @@ def open_decider(
     Nothing is answered from what cannot be stood behind: the read models' invariants are
     checked first (`check.preflight`), kept parts against their seals, and every event replayed
     against the chain; any failure is `Tampered` (exit 3)."""
-    if fresh or not store.is_sqlite:
+    if fresh or not store.has_read_models:
         period_only = None if fresh else (lambda s: (s.record["province"], s.record["period"]) == (province, period))
         events = streamed(store.read(stop=as_of.position), period_only)
         decider = Decider(plugins, province, rules, replay_events(events, province, period, as_of), as_of)

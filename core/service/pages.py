@@ -120,7 +120,7 @@ def _periods(service: Service) -> dict[str, list[str]]:
     """Province → periods with events in the store (from the read models' index when kept)."""
     found: set[tuple[str, str]] = set()
     store = service.ctx.store
-    if store.is_sqlite:
+    if store.has_read_models:
         from thidua.readmodels.index import ReadModels
 
         models = ReadModels.of(store)

@@ -22,6 +22,7 @@ import click
 from fastapi import Request
 
 from thidua.cli.context import Context
+from thidua.log.store import StoreBusy
 from thidua.service.auth import Keys, OpenStore, Refused, Verifier
 
 # exit status of the command line -> HTTP status of the service
@@ -89,6 +90,8 @@ class Service:
                 exit_code = getattr(exc, "exit_code", 1)
                 plain = type(exc) is click.ClickException  # a plugin's failure: the server's fault
                 raise Failure(500 if plain else STATUS.get(exit_code, 400), exit_code, exc.format_message()) from None
+            except StoreBusy as exc:  # the importer's own waiting (up to the store's wait) ran out
+                raise Failure(503, 4, str(exc)) from None
             except sqlite3.OperationalError as exc:
                 if "locked" in str(exc) or "busy" in str(exc):
                     raise Failure(503, 4, "the store stayed busy (other writers); nothing was written") from None
