@@ -142,8 +142,14 @@ class ReadModels(DecisionParts):
 
     @contextmanager
     def _read(self) -> Iterator[Any]:
+        """A read transaction that sees one snapshot throughout, as SQLite's do: on PostgreSQL each
+        statement would otherwise see the appends committed meanwhile (a tracked position read
+        before, index rows read after, would look like an altered index)."""
         with self.datastore.transaction(commit=False) as c:
-            yield self.sql.cursor(c)
+            c = self.sql.cursor(c)
+            if self.sql.postgres:
+                c.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            yield c
 
     def _lock(self, c: Any, timeout: float | None = None) -> None:
         """Take the read models' write lock *first*.
