@@ -354,3 +354,11 @@ def test_keys_and_bundles_are_never_written_through_a_link(year: Thidua, tmp_pat
     dash = year(*args, "-")
     assert dash.code == 2 and not Path("-").exists()
     assert year(*args, str(tmp_path / "ok.zip")).code == 0
+
+
+def test_only_db_chooses_the_store_not_the_librarys_own_variables(year: Thidua, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("THIDUA_SQLITE_DBNAME", str(tmp_path / "other.sqlite"))
+    monkeypatch.setenv("PERSISTENCE_MODULE", "eventsourcing.popo")
+    result = year("verify", "--quick")
+    assert result.code == 0 and "ok: 0 events" not in result.out, result.out
+    assert not (tmp_path / "other.sqlite").exists()

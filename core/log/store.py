@@ -23,6 +23,7 @@ from urllib.parse import unquote, urlparse
 import orjson
 from eventsourcing.application import Application
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, OperationalError, StoredEvent, Transcoding
+from eventsourcing.utils import Environment
 
 from thidua.clock import now
 from thidua.events import EVENT_TYPES
@@ -80,6 +81,12 @@ def _state(recorded_iso: str, record: dict[str, Any], digest: str) -> bytes:
 
 class Ledger(Application):
     name = "thidua"
+
+    def construct_env(self, name: str, env: Any = None) -> Environment:
+        """Only `--db` / THIDUA_DB choose the store. The library would also read the process's
+        environment (THIDUA_SQLITE_DBNAME, PERSISTENCE_MODULE, …) over what `--db` said, so a
+        stray variable could silently point every command at another store; it is left out."""
+        return Environment(name, dict(env or {}))
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
