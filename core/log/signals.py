@@ -4,9 +4,11 @@ process is never stopped between "the transaction committed" and "it knows it di
 from __future__ import annotations
 
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 HELD = {signal.SIGINT, signal.SIGTERM}
 
@@ -40,5 +42,16 @@ def terminate_as_interrupt() -> None:
     def handler(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
 
+    previous_hook = sys.unraisablehook
+
+    def unraisable(hook: Any) -> None:
+        # An interrupt that lands in a finalizer cannot propagate there: Python would print a
+        # traceback and drop it. Deliver it again instead, once the finalizer has returned.
+        if isinstance(hook.exc_value, KeyboardInterrupt):
+            signal.raise_signal(signal.SIGINT)
+            return
+        previous_hook(hook)
+
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, handler)
+        sys.unraisablehook = unraisable
