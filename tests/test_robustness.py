@@ -362,3 +362,24 @@ def test_only_db_chooses_the_store_not_the_librarys_own_variables(year: Thidua, 
     result = year("verify", "--quick")
     assert result.code == 0 and "ok: 0 events" not in result.out, result.out
     assert not (tmp_path / "other.sqlite").exists()
+
+
+def test_every_bad_line_is_reported_in_one_round(year: Thidua) -> None:
+    """Format errors and the errors only the register or the province can see come together, and a
+    line naming a unit whose registration was refused says so."""
+    lines = [
+        ev("unit.registered", "2020-01-01", unit="X", name="x", workres=5),  # format
+        ev("score.self", "2020-06-01", unit="X", criterion="C1", points=5),  # needs line 1
+        ev("score.provincial", "2020-06-01", unit="A", scorer="thuong_truc", points=50),  # over a scorer's cap
+        ev("score.self", "2020-06-01", unit="NOPE", criterion="C1", points=5),  # unknown unit
+        ev("score.self", "2020-06-01", unit="A", criterion="C1", pionts=5),  # format
+        ev("score.self", "2020-06-01", unit="A", criterion="C1", points=5),  # fine
+    ]
+    before = year("log", "--format", "jsonl").out
+    result = year("import", "-", input=jsonl(lines))
+    assert result.code == 1
+    reported = {line.split(":")[0] for line in result.err.splitlines() if line.startswith("LINE")}
+    assert reported == {"LINE 1", "LINE 2", "LINE 3", "LINE 4", "LINE 5"}, result.err
+    assert "LINE 2: unit: unknown unit 'X'" in result.err and "line 1, which registers it, was refused" in result.err
+    assert "LINE 3: points: 50 is over the cap" in result.err and "(LC-SCORE-2)" in result.err
+    assert year("log", "--format", "jsonl").out == before

@@ -203,14 +203,19 @@ def import_events(
     if not objects and not problems:
         return Outcome(problems=[LineProblem(0, "(file)", "no events: the input is empty")])
     candidates: list[Candidate] = []
+    refused: dict[tuple[str, str], int] = {}  # (kind, key) a refused line would have registered -> line
     for number, raw in objects:
         result = normalise(number, raw, plugins)
         if isinstance(result, list):
             problems.extend(result)
+            _would_register(raw, number, refused)
         else:
             candidates.append(result)
     if problems:
-        return Outcome(problems=sorted(problems, key=lambda p: p.line))
+        # One round: the well-formed lines are still checked against the log, the register and the
+        # province's rules (nothing is appended), so every bad line is reported at once.
+        later = _check_against_log(store, store.head(), candidates, plugins).problems if candidates else []
+        return Outcome(problems=sorted(problems + [_blame(p, refused) for p in later], key=lambda p: p.line))
     # Contention is not an error: a writer that lost the race validates again against the new
     # head, with backoff, until the store's wait runs out (then StoreBusy: exit 4, nothing written).
     models = ReadModels.of(store) if store.has_read_models else None
@@ -236,6 +241,28 @@ def import_events(
             progress = None  # the bar counted the first validation
             continue
         return outcome
+
+
+REGISTERS = {"unit.registered": "unit", "person.registered": "person", "block.formed": "block"}
+
+
+def _would_register(raw: dict[str, Any], number: int, refused: dict[tuple[str, str], int]) -> None:
+    """Note the unit, person or block a refused line was registering, so the lines that name it
+    can say why it is unknown."""
+    kind = REGISTERS.get(raw.get("type")) if isinstance(raw.get("type"), str) else None
+    name = raw.get(kind) if kind else None
+    if kind and isinstance(name, str):
+        refused.setdefault((kind, name), number)
+
+
+def _blame(problem: LineProblem, refused: dict[tuple[str, str], int]) -> LineProblem:
+    """An unknown unit, person or block that a refused line registers: say so."""
+    for (kind, name), line in refused.items():
+        if problem.reason.startswith(f"unknown {kind} {name!r}"):
+            return LineProblem(
+                problem.line, problem.key, f"{problem.reason}; line {line}, which registers it, was refused"
+            )
+    return problem
 
 
 def _known(
