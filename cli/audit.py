@@ -76,6 +76,8 @@ def verify_cmd(
 def read_models_checked(ctx: Context) -> tuple[list[str], list[str]]:
     """Every read model checked against the log: the lines `verify` prints, and its notes (stderr).
     Raises Tampered (exit 3) at the first disagreement."""
+    if ctx.store.read_only:
+        return [], ["note: read models not checked: the store is read-only (its queries replay the log)"]
     if not ctx.store.has_read_models:
         return ["ok: no read models in this store (every query replays the log)"], []
     from thidua.readmodels.check import check

@@ -169,6 +169,8 @@ def decider_for(
         moment = parse_as_of(as_of)
     except AsOfError as exc:
         raise Usage(str(exc)) from None
+    if ctx.store.read_only:
+        click.echo(f"note: {ctx.db} is read-only: answered by replaying the log; nothing was written", err=True)
     progress = Progress("indexing new events", 0, enabled=not quiet)  # catching up tells it how many
     try:
         return open_decider(ctx.store, ctx.plugins, province, period, rules, moment, progress, replayed, fresh)

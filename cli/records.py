@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from thidua.cli import options
-from thidua.cli.context import BadInput, Context, Interrupted, decider_for, document_of, pass_ctx
+from thidua.cli.context import BadInput, Context, Interrupted, Usage, decider_for, document_of, pass_ctx
 from thidua.fields import printable
 from thidua.log.signals import ignore_interrupts
 
@@ -46,6 +46,8 @@ def import_cmd(ctx: Context, file: str, wait: float | None) -> None:
         data = _read_input(file)
         progress(0, data.count(b"\n") + (not data.endswith(b"\n")))
         store = ctx.new_or_existing_store
+        if store.read_only:
+            raise Usage(f"{ctx.db} is read-only: nothing can be appended to it")
         store.after_commit = ignore_interrupts  # committed: finish and say so, whatever arrives now
         if is_spreadsheet(file, data):  # a scoring sheet made by `thidua sheet`: its cells become lines
             from thidua.cli.office import import_sheet

@@ -383,3 +383,27 @@ def test_every_bad_line_is_reported_in_one_round(year: Thidua) -> None:
     assert "LINE 2: unit: unknown unit 'X'" in result.err and "line 1, which registers it, was refused" in result.err
     assert "LINE 3: points: 50 is over the cap" in result.err and "(LC-SCORE-2)" in result.err
     assert year("log", "--format", "jsonl").out == before
+
+
+def test_a_read_only_store_answers_without_writing_and_says_so(year: Thidua, monkeypatch) -> None:
+    """An auditor's copy that cannot be written (the file or its folder): queries replay the log,
+    nothing is written (no journal either), an import is wrong usage. Root may write anything,
+    so the check the store makes is what this test turns off."""
+    import hashlib
+
+    from thidua.log import store as store_module
+
+    expected = year.standings()
+    real = os.access
+    monkeypatch.setattr(store_module.os, "access", lambda p, m, *a, **k: False if m & os.W_OK else real(p, m))
+    before = hashlib.sha256(year.db.read_bytes()).hexdigest()
+    folder = sorted(p.name for p in year.db.parent.iterdir())
+    answered = year("standings", "--province", "laichau", "--period", "2020", "--format", "json")
+    assert answered.code == 0 and "read-only: answered by replaying the log" in answered.err
+    document = json.loads(answered.out)
+    assert document["source"] == "replay" and document["blocks"] == expected["blocks"]
+    assert year("verify").code == 0
+    refused = year("import", "-", input=jsonl([ev("score.self", "2020-06-01", unit="A", criterion="C1", points=1)]))
+    assert refused.code == 2 and "read-only" in refused.err
+    assert hashlib.sha256(year.db.read_bytes()).hexdigest() == before
+    assert sorted(p.name for p in year.db.parent.iterdir()) == folder

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
-from urllib.parse import unquote, urlparse
+from urllib.parse import quote, unquote, urlparse
 
 import orjson
 from eventsourcing.application import Application
@@ -138,12 +138,27 @@ def store_env(url: str, wait: float = WAIT) -> dict[str, str]:
     folder = os.path.dirname(os.path.abspath(url))
     if not os.path.isdir(folder):
         raise StoreError(f"--db {url!r}: folder {folder} does not exist")
+    name = url
+    if read_only_file(url):
+        # A copy handed to an auditor (read-only file or folder): opened as unchangeable, so SQLite
+        # takes no lock and writes no journal; queries replay the log and write nothing.
+        name = f"file:{quote(os.path.abspath(url))}?mode=ro&immutable=1"
     return {
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",
         "APPLICATION_RECORDER_TOPIC": "thidua.log.engines:SQLiteLedgerRecorder",
-        "SQLITE_DBNAME": url,
+        "SQLITE_DBNAME": name,
         "SQLITE_LOCK_TIMEOUT": seconds,
     }
+
+
+def read_only_file(url: str) -> bool:
+    """A SQLite store this process may read but not write (the file, or its folder, where SQLite
+    keeps its write-ahead log)."""
+    path = sqlite_path(url)
+    if path is None or not os.path.exists(path):
+        return False
+    folder = os.path.dirname(os.path.abspath(path))
+    return not (os.access(path, os.W_OK) and os.access(folder, os.W_OK))
 
 
 def _unreachable(env: dict[str, str], exc: Exception) -> str:
@@ -205,7 +220,9 @@ class Store:
         self.mapper = self.app.mapper
         self.last_appended: list[Stored] = []  # what this process's last append committed
         self.after_commit: Callable[[], None] | None = None  # run at once, before any held signal
-        self.sql = Sql(self.recorder) if url != ":memory:" else None
+        self.read_only = read_only_file(url)
+        # A read-only store has no read models to bring up to date: every query replays the log.
+        self.sql = Sql(self.recorder) if url != ":memory:" and not self.read_only else None
 
     def close(self) -> None:
         self.app.close()
