@@ -131,7 +131,7 @@ def test_a_document_is_served_as_the_cli_prints_it_and_bad_input_writes_nothing(
     answer = httpx.post(f"{url}/v1/events", content=bad)
     assert answer.status_code == 422
     body = answer.json()
-    assert body["exit_code"] == 1 and [p["line"] for p in body["problems"]] == [2]
+    assert body["exit_code"] == 1 and [p["line"] for p in body["problems"]] == [1, 2]  # one round: the unknown unit too
     assert httpx.get(f"{url}/v1/head").json() == head
     assert httpx.get(f"{url}/v1/log", params={"after": head["position"] - 2}).text.count("\n") == 2
     openapi = httpx.get(f"{url}/openapi.json").json()
