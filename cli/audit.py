@@ -27,12 +27,24 @@ KEY = click.Path(dir_okay=False, path_type=Path)
 )
 @click.option("--bundle", type=KEY, help="Verify an audit bundle instead of the store (needs no database).")
 @click.option("--quick", is_flag=True, help="The hash chain only, not the read models.")
+@click.option(
+    "--admin-pubkey",
+    "admin_pubkey",
+    type=KEY,
+    help="Enforcing stores: the first administrator's public key you trust (position 1 must appoint it).",
+)
 @pass_ctx
 def verify_cmd(
-    ctx: Context, checkpoint_file: Path | None, pubkey: tuple[Path, ...], bundle: Path | None, quick: bool
+    ctx: Context,
+    checkpoint_file: Path | None,
+    pubkey: tuple[Path, ...],
+    bundle: Path | None,
+    quick: bool,
+    admin_pubkey: Path | None,
 ) -> None:
     """Recompute the hash chain and check every read model against the log; exit 3 naming the
-    first bad position (or read model). --quick: the chain alone.
+    first bad position (or read model). --quick: the chain alone. In an enforcing store, also every
+    batch's seal, its signer in force and each event within the signer's rights.
 
     The read models are checked row by row: every index row recomputed from its event, and every
     kept decision a query would serve decided afresh from the log and compared.
@@ -49,6 +61,7 @@ def verify_cmd(
       thidua verify
       thidua verify --checkpoint cp-2020-12-20.json --pubkey operator.key.pub
       thidua verify --bundle laichau-2020.zip --pubkey operator.key.pub
+      thidua verify --admin-pubkey admin.key.pub
     """
     if bundle is not None:
         if checkpoint_file is not None:
@@ -58,7 +71,14 @@ def verify_cmd(
     if checkpoint_file is not None:
         signed = read_checkpoint(checkpoint_file, pubkey)
         pinned = (signed.position, signed.head_hash)
-    click.echo(verified_line(verify_store(ctx, pinned)))
+    seen: list[Any] = []
+    click.echo(verified_line(verify_store(ctx, pinned, admin_pubkey, seen)))
+    actors = seen[0]
+    if actors.mode == "enforcing":
+        click.echo(
+            f"ok: enforcing store: {actors.batches} signed batch(es) by {len(actors.signers)} actor(s) verify, "
+            f"each event within its signer's rights; first administrator {actors.anchor}"
+        )
     if signed is not None:
         click.echo(
             f"ok: the log extends the checkpoint of {signed.time} (position {signed.position}, "
@@ -104,18 +124,48 @@ def read_checkpoint(checkpoint_file: Path, pubkey: tuple[Path, ...]):
         raise Integrity(f"{checkpoint_file}: {exc}") from None
 
 
-def verify_store(ctx: Context, pinned: tuple[int, str] | None = None) -> Verified:
-    """The chain recomputed (and held to a checkpoint's position and hash); exit 3 at a breach."""
+def verify_store(
+    ctx: Context, pinned: tuple[int, str] | None = None, admin_pubkey: Path | None = None, seen: list | None = None
+) -> Verified:
+    """The chain recomputed (and held to a checkpoint's position and hash), then, in an enforcing
+    store, every seal, signer and right; exit 3 at a breach. `seen` receives the actors' result."""
     from thidua.log.verify import Breach, verify_chain
 
     result = verify_chain(ctx.store, pinned)
     if isinstance(result, Breach):
         raise Integrity(f"integrity failure at position {result.position}: {result.reason}")
+    actors = _verify_actors(ctx, admin_pubkey)
+    if seen is not None:
+        seen.append(actors)
     return result
 
 
 def verified_line(result: Verified) -> str:
     return f"ok: {result.count} events, chain intact, head hash {result.head_hash}"
+
+
+def _verify_actors(ctx: Context, admin_pubkey: Path | None):
+    """Signatures, signers in force and their rights (thidua.actors.audit); exit 3 at the first breach.
+    With `admin_pubkey`, position 1 must appoint that key: the trust anchor, pinned."""
+    from thidua.actors import keys
+    from thidua.actors.audit import ActorBreach, links, verify_actors
+
+    trusted = None
+    if admin_pubkey is not None:
+        try:
+            trusted = keys.public_file(admin_pubkey)
+        except keys.BadKey as exc:
+            raise BadInput(str(exc)) from None
+    found = verify_actors(links(ctx.store.read()), ctx.plugins)
+    if isinstance(found, ActorBreach):
+        raise Integrity(f"integrity failure at position {found.position}: {found.reason}")
+    if trusted is not None and found.anchor_key != trusted:
+        what = f"appoints {found.anchor}" if found.mode == "enforcing" else "appoints nobody: the store is open"
+        raise Integrity(
+            f"integrity failure at position 1: it {what}, not the administrator key {keys.fingerprint(trusted)} "
+            f"of {admin_pubkey}"
+        )
+    return found
 
 
 def _read(path: Path, limit: int) -> bytes:

@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from thidua.cli import audit, kit, office, options, queries, records, serve, upkeep
+from thidua.cli import actors, audit, kit, office, options, queries, records, serve, upkeep
 from thidua.cli.context import Busy, Context, Integrity
 from thidua.log.signals import terminate_as_interrupt
 
@@ -88,6 +88,8 @@ COMMANDS = (
     office.sheet_cmd,
     office.report_cmd,
     serve.serve_cmd,
+    actors.init_cmd,
+    actors.actors_cmd,
 )
 for command in COMMANDS:
     cli.add_command(command)

@@ -125,7 +125,9 @@ def sheet_cmd(
     click.echo(f"wrote {output}: scoring sheet of {block} ({units} unit(s)), {province} {period}")
 
 
-def import_sheet(ctx: Context, store: Any, name: str, data: bytes, progress: Any) -> tuple[int, int, list[str]]:
+def import_sheet(
+    ctx: Context, store: Any, name: str, data: bytes, progress: Any, signer: Any = None
+) -> tuple[int, int, list[str]]:
     """An xlsx scoring sheet through the one import path: its cells become JSONL lines, and each
     problem names the cell behind its line. Returns (appended, skipped, problems)."""
     from thidua.intake.importer import import_events
@@ -134,7 +136,7 @@ def import_sheet(ctx: Context, store: Any, name: str, data: bytes, progress: Any
     sheet = read_sheet(data, name)
     if sheet.problems:
         return 0, 0, [str(p) for p in sheet.problems]
-    outcome = import_events(store, sheet.data, ctx.plugins, progress)
+    outcome = import_events(store, sheet.data, ctx.plugins, progress, signer)
     problems = []
     for p in outcome.problems:
         reason = p.reason

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import select
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -18,19 +19,30 @@ from thidua.log.signals import ignore_interrupts
 @click.command("import")
 @click.argument("file", type=click.Path(allow_dash=True, dir_okay=False))
 @options.wait(help="Seconds to wait for other writers before exit 4, store busy (default: the global --wait).")
+@click.option("--as", "actor", envvar="THIDUA_ACTOR", help="Enforcing stores: the actor who writes (THIDUA_ACTOR).")
+@click.option(
+    "--key",
+    "key",
+    envvar="THIDUA_KEY",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Enforcing stores: the actor's private key, which signs the batch (THIDUA_KEY).",
+)
 @pass_ctx
-def import_cmd(ctx: Context, file: str, wait: float | None) -> None:
+def import_cmd(ctx: Context, file: str, wait: float | None, actor: str | None, key: Path | None) -> None:
     """Validate and append events from a JSONL FILE ('-' for stdin), or a filled scoring sheet
     (FILE.xlsx, made by `thidua sheet`): all lines or none.
 
     Each bad line is reported as `LINE N: key: reason` and nothing is written (exit 1).
     Re-importing an event with a stored `id` and the same content is skipped. Other writers
-    are waited for up to --wait seconds; then exit 4 (store busy) and nothing is written.
+    are waited for up to --wait seconds; then exit 4 (store busy) and nothing is written. In an
+    enforcing store (`thidua init`) the batch is written by `--as ACTOR` and signed with its
+    `--key`; a line the actor's role may not record is a bad line.
 
     \b
     Example:
       thidua import events-2020.jsonl
       cat events.jsonl | thidua import -
+      thidua import scores.jsonl --as LDLD_THAN_UYEN --key than_uyen.key
     """
     from thidua.cli.progress import Progress
     from thidua.intake.importer import import_events
@@ -48,13 +60,18 @@ def import_cmd(ctx: Context, file: str, wait: float | None) -> None:
         store = ctx.new_or_existing_store
         if store.read_only:
             raise Usage(f"{ctx.db} is read-only: nothing can be appended to it")
+        try:
+            signer = _signer(store, actor, key)
+        except click.ClickException:
+            ctx.discard_if_new()
+            raise
         store.after_commit = ignore_interrupts  # committed: finish and say so, whatever arrives now
         if is_spreadsheet(file, data):  # a scoring sheet made by `thidua sheet`: its cells become lines
             from thidua.cli.office import import_sheet
 
-            appended, skipped, problems = import_sheet(ctx, store, file, data, progress)
+            appended, skipped, problems = import_sheet(ctx, store, file, data, progress, signer)
         else:
-            outcome = import_events(store, data, ctx.plugins, progress)
+            outcome = import_events(store, data, ctx.plugins, progress, signer)
             appended, skipped, problems = len(outcome.appended), outcome.skipped, [str(p) for p in outcome.problems]
     except KeyboardInterrupt:
         # Ctrl-C or SIGTERM: the append is one transaction, so either all of it or none is stored.
@@ -74,6 +91,28 @@ def import_cmd(ctx: Context, file: str, wait: float | None) -> None:
         ctx.discard_if_new()
         raise BadInput(f"{len(problems)} problem(s); nothing was appended")
     click.echo(f"appended {appended}, skipped {skipped} (already stored)")
+
+
+def _signer(store, actor: str | None, key_file: Path | None):
+    """The writer of an enforcing store; nobody signs in an open one."""
+    from thidua.actors import keys
+    from thidua.actors.gate import Signer
+    from thidua.actors.mode import mode_of
+
+    if mode_of(store) == "open":
+        given = click.get_current_context(silent=True)
+        typed = given is not None and any(
+            given.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE for name in ("actor", "key")
+        )
+        if typed:  # THIDUA_ACTOR/THIDUA_KEY set for a remote store do not stop a local open one
+            raise Usage("this store is open (never initialised with `thidua init`): --as and --key are not used")
+        return None
+    if not actor or key_file is None:
+        raise Usage("this store is enforcing: write as an appointed actor with --as ACTOR --key KEYFILE")
+    try:
+        return Signer.load(actor, key_file)
+    except keys.BadKey as exc:
+        raise BadInput(str(exc)) from None
 
 
 MAX_INPUT = int(os.environ.get("THIDUA_MAX_INPUT", 512 * 2**20))  # bytes of one import
@@ -213,9 +252,12 @@ def demo_cmd(ctx: Context) -> None:
     Example:
       thidua --db demo.sqlite demo
     """
+    from thidua.actors.mode import mode_of
     from thidua.cli import views
     from thidua.intake.importer import import_events
 
+    if mode_of(ctx.new_or_existing_store) != "open":
+        raise Usage("the demo writes as the one operator of an open store; this store is enforcing")
     for key in sorted(ctx.plugins.provinces):
         province = ctx.plugins.provinces[key]
         for demo in province.demo:

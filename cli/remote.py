@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 
 import click
 
-from thidua.cli.context import BadInput, Context, Usage, pass_ctx
+from thidua.cli.context import BadInput, Context, Integrity, Usage, pass_ctx
 
 LOCAL_ONLY = {"keygen", "plugin"}  # need no store: the same command, local or remote
 PAGE = 5000
@@ -210,7 +210,12 @@ def rules_show(ctx: Context, rule_id: str, province: str | None, fmt: str) -> No
 
 
 def verify(
-    ctx: Context, checkpoint_file: Path | None, pubkey: tuple[Path, ...], bundle: Path | None, quick: bool = False
+    ctx: Context,
+    checkpoint_file: Path | None,
+    pubkey: tuple[Path, ...],
+    bundle: Path | None,
+    quick: bool = False,
+    admin_pubkey: Path | None = None,
 ) -> None:
     from thidua.cli import audit
 
@@ -226,6 +231,7 @@ def verify(
     from thidua.log.verify import Verified
 
     click.echo(audit.verified_line(Verified(result["events"], result["head_hash"])))
+    _enforcing(result, admin_pubkey)
     if signed is not None:
         click.echo(
             f"ok: the log extends the checkpoint of {signed.time} (position {signed.position}, "
@@ -248,6 +254,30 @@ def checkpoint(ctx: Context, key: Path) -> None:
         raise BadInput(str(exc)) from None
 
 
+def _enforcing(result: dict[str, Any], admin_pubkey: Path | None) -> None:
+    """The service's verdict on actors, and the trust anchor held to the key the auditor trusts."""
+    import base64
+
+    from thidua.actors import keys
+
+    if admin_pubkey is not None:
+        try:
+            trusted = keys.public_file(admin_pubkey)
+        except keys.BadKey as exc:
+            raise BadInput(str(exc)) from None
+        if result.get("anchor_key") != base64.b64encode(trusted).decode():
+            what = f"appoints {result.get('anchor')}" if result.get("anchor") else "appoints nobody: the store is open"
+            raise Integrity(
+                f"integrity failure at position 1: it {what}, not the administrator key {keys.fingerprint(trusted)} "
+                f"of {admin_pubkey}"
+            )
+    if result.get("store") == "enforcing":
+        click.echo(
+            f"ok: enforcing store: {result['batches']} signed batch(es) by {result['signers']} actor(s) verify, "
+            f"each event within its signer's rights; first administrator {result['anchor']}"
+        )
+
+
 def import_(ctx: Context, file: str, actor: str | None, key: Path | None, wait: float | None = None) -> None:
     # (--wait is the service's: it waits for other writers where the store is)
     if bool(actor) != bool(key):
@@ -259,8 +289,43 @@ def import_(ctx: Context, file: str, actor: str | None, key: Path | None, wait: 
         raise BadInput(f"{file}: import reads JSONL events, or an .xlsx scoring sheet made by `thidua sheet`")
     data = _read_input(file)  # the same limits as a local import
     sheet = {"sheet": file} if is_spreadsheet(file, data) else None  # its cells become lines at the service
-    outcome = client(ctx, actor, key).request("POST", "/v1/events", sheet, body=data).json()
+    service = client(ctx, actor, key)
+    outcome = _sealed(service, data, key) if actor and key and not sheet else None
+    if outcome is None:
+        outcome = service.request("POST", "/v1/events", sheet, body=data).json()
     click.echo(f"appended {outcome['appended']}, skipped {outcome['skipped']} (already stored)")
+
+
+def _sealed(service: Client, data: bytes, key: Path) -> dict[str, Any] | None:
+    """An enforcing store: the service prepares the batch, the actor seals its entries with its key
+    here, and the service appends it with that seal (again if another writer moved the log); None
+    for an open store."""
+    import base64
+    import secrets
+
+    import orjson
+
+    from thidua.actors import keys, seal
+
+    try:
+        private = keys.load_private(key)
+    except keys.BadKey as exc:
+        raise BadInput(str(exc)) from None
+    for _ in range(5):
+        once = secrets.token_hex(8)  # two identical signed requests within a second would read as a replay
+        prepared = service.request("POST", "/v1/events", {"prepare": 1, "once": once}, body=data).json()
+        if prepared.get("store") != "enforcing":
+            return None
+        if not prepared["entries"]:
+            return {"appended": 0, "skipped": prepared["skipped"]}
+        entries = [(int(p), str(t), str(d)) for p, t, d in prepared["entries"]]
+        made = base64.urlsafe_b64encode(orjson.dumps(seal.make(str(service.actor), private, entries))).decode()
+        try:
+            return service.request("POST", "/v1/events", {"seal": made, "once": once}, body=data).json()
+        except Remote as exc:
+            if exc.exit_code != 4:
+                raise
+    raise Remote("the log kept moving while the batch was sealed; nothing was written: try again", 4)
 
 
 def log(

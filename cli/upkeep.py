@@ -55,7 +55,8 @@ def rebuild_cmd(ctx: Context, province: str | None, period: str | None) -> None:
         position, _ = models.rebuild(indexing)
     finally:
         indexing.close()
-    wanted = [(p, y) for p, y in models.periods() if (province in (None, p)) and (period in (None, y))]
+    # Appointments are filed under period "*": nothing to decide there.
+    wanted = [(p, y) for p, y in models.periods() if (province in (None, p)) and (period in (None, y)) and y != "*"]
     parts = 0
     deciding = Progress("deciding", len(wanted))
     try:

@@ -38,7 +38,8 @@ EVENT_TYPES: dict[str, type[LedgerEvent]] = {}
 ENVELOPE_REQUIRED: dict[str, Field] = {"province": Ident(), "period": Period(), "at": Moment()}
 ENVELOPE_OPTIONAL: dict[str, Field] = {"id": Ident(), "actor": Text(200), "ref": Text(500), "note": Text(5000)}
 # Keys the store adds; `thidua log --format jsonl` prints them and `thidua import` accepts them back.
-STORE_KEYS = ("position", "recorded_at", "hash")
+# `seal` (enforcing stores) is the signature of the batch a line ends: it travels with the export.
+STORE_KEYS = ("position", "recorded_at", "hash", "seal")
 
 UNIT_OR_PERSON = ("unit", "person")
 DISCIPLINE_LEVELS = ("khien_trach", "canh_cao", "cach_chuc", "buoc_thoi_viec", "khai_tru")
@@ -364,6 +365,52 @@ class EventRetracted(LedgerEvent):
 
     TYPE = "event.retracted"
     REQUIRED = {"target": EventRef(), "reason": Text(1000)}
+
+
+class _AllOr(Field):
+    """A scope value: "*" (every province, every period) or a value of the wrapped field."""
+
+    def __init__(self, inner: Field):
+        self.inner = inner
+        self.expected = f'"*" or {inner.expected}'
+
+    def parse(self, raw: Any) -> Any:
+        return raw if raw == "*" else self.inner.parse(raw)
+
+
+ROLES = ("admin", "board", "block_head", "unit", "auditor")
+
+
+class ActorAppointed(LedgerEvent):
+    """An administrator appoints an actor (a person or office holding an Ed25519 key) to a role,
+    in one province (or "*"), from now on. Its `actor` names the appointee; who recorded it is
+    the signer of its batch (CONTRACT.md §3 "Actors"). Appointments hold for every period."""
+
+    TYPE = "actor.appointed"
+    PROVINCE_WIDE = True
+    REQUIRED = {
+        "province": _AllOr(Ident()),
+        "period": _AllOr(Period()),
+        "actor": Ident(),
+        "name": Text(300),
+        "role": Choice(*ROLES),
+        "public_key": Text(1000),
+    }
+    OPTIONAL = {"block": Ident(), "unit": Ident()}
+    SUBJECT = ("actor",)
+
+
+class ActorRevoked(LedgerEvent):
+    """The actor records nothing more; its earlier events keep their signatures."""
+
+    TYPE = "actor.revoked"
+    PROVINCE_WIDE = True
+    REQUIRED = {"province": _AllOr(Ident()), "period": _AllOr(Period()), "actor": Ident()}
+    OPTIONAL = {"reason": Text(1000)}
+    SUBJECT = ("actor",)
+
+
+ACTOR_TYPES = (ActorAppointed.TYPE, ActorRevoked.TYPE)
 
 
 def subject_key(event_type: str, record: dict[str, Any], position: int) -> tuple:

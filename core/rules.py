@@ -102,6 +102,8 @@ class Province:
     # order and `Standings.lines` stays empty. Core then keeps each block's decision and decides
     # again only the blocks new events touch; the conformance kit checks the claim.
     blocks_independent: bool = False
+    # Who may record what in an enforcing store (thidua.actors.permissions); None: the administrator only.
+    permissions: Any = None
 
     def ruleset_for(self, period: str) -> RuleSet:
         """The version in force on the last day of the period; an error if there is none."""
@@ -131,8 +133,10 @@ def load_province(
     demo: tuple[Traversable, ...] = (),
     demo_periods: tuple[str, ...] = (),
     blocks_independent: bool = False,
+    permissions: Traversable | None = None,
 ) -> Province:
-    """Read a plugin's rules.toml (numbers as exact decimals)."""
+    """Read a plugin's rules.toml (numbers as exact decimals) and, if given, its permissions.toml
+    (who may record what in an enforcing store, each grant citing one of these rules)."""
     try:
         data = tomllib.loads(source.read_text(encoding="utf-8"), parse_float=Decimal)
         key = data["province"]
@@ -172,4 +176,12 @@ def load_province(
             )
     except (KeyError, TypeError, tomllib.TOMLDecodeError) as exc:
         raise RulesError(f"{source}: malformed rule-set file ({type(exc).__name__}: {exc})") from None
-    return Province(key, data["name"], version, tuple(rulesets), demo, demo_periods, blocks_independent)
+    granted = None
+    if permissions is not None:
+        from thidua.actors.permissions import PermissionsError, load_permissions
+
+        try:
+            granted = load_permissions(permissions, key, {rid for r in rulesets for rid in r.rules})
+        except PermissionsError as exc:
+            raise RulesError(str(exc)) from None
+    return Province(key, data["name"], version, tuple(rulesets), demo, demo_periods, blocks_independent, granted)

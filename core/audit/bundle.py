@@ -5,6 +5,9 @@
     events.jsonl       the period's events in the public format, with position, recorded_at, hash
     chain.jsonl        every other event of the log up to the checkpoint as (position, type,
                        recorded_at, record_sha256): enough to recompute the chain, nothing of its content
+    actors.jsonl, seals.jsonl
+                       enforcing stores only: the appointments and revocations in full (public keys,
+                       roles) and every batch's seal, so the signatures verify offline
     standings.json, eligibility.json, explain/<kind>-<subject>.json
                        the decisions, exactly as `--format json` prints them
 
@@ -26,11 +29,13 @@ from typing import Any
 
 import orjson
 
+from thidua.actors.mode import ENFORCING, OPEN, mode_of
 from thidua.audit import checkpoint
 from thidua.audit import files as files_
 from thidua.decisions.decider import Decider
 from thidua.documents.build import export_json
 from thidua.documents.jsonout import jsonl, to_json
+from thidua.events import ACTOR_TYPES
 from thidua.intake.importer import normalise, parse_lines
 from thidua.log import chain
 from thidua.log.store import Store, Stored
@@ -63,8 +68,13 @@ def write_bundle(store: Store, plugins: Plugins, province: str, period: str, key
     position, head_hash = store.head()
     signed = checkpoint.sign(key, position, head_hash)
     mine: list[Stored] = []
-    events, skeleton = io.BytesIO(), io.BytesIO()
+    events, skeleton, actors, seals = io.BytesIO(), io.BytesIO(), io.BytesIO(), io.BytesIO()
+    mode = mode_of(store)
     for stored in store.read(stop=position or None) if position else ():
+        if stored.seal is not None:
+            seals.write(_line({"position": stored.position, "seal": stored.seal}))
+        if stored.type in ACTOR_TYPES:
+            actors.write(_line(export_json(stored)))
         if stored.record["province"] == province and stored.record["period"] == period:
             mine.append(stored)
             events.write(_line(export_json(stored)))
@@ -80,12 +90,14 @@ def write_bundle(store: Store, plugins: Plugins, province: str, period: str, key
                 )
             )
     run = replay_events(mine, province, period)
-    decider = Decider(plugins, province, rules, Replay(run.facts, position, head_hash))
+    decider = Decider(plugins, province, rules, Replay(run.facts, position, head_hash, mode))
     files = {
         "checkpoint.json": document_bytes(signed),
         "events.jsonl": events.getvalue(),
         "chain.jsonl": skeleton.getvalue(),
     }
+    if mode == ENFORCING:
+        files.update({"actors.jsonl": actors.getvalue(), "seals.jsonl": seals.getvalue()})
     files.update({name: document_bytes(doc) for name, doc in decider.documents().items()})
     manifest = {
         "kind": KIND,
@@ -135,6 +147,7 @@ MAX_RATIO = 100  # uncompressed / compressed, for members over RATIO_FLOOR bytes
 RATIO_FLOOR = 2**20
 MAX_MANIFEST_BYTES = 64 * 2**20
 FIXED = ("checkpoint.json", "events.jsonl", "chain.jsonl")
+SIGNED = ("actors.jsonl", "seals.jsonl")  # an enforcing store's bundle: appointments and seals
 
 
 def _member_problem(info: zipfile.ZipInfo) -> str | None:
@@ -264,7 +277,9 @@ def verify_bundle(path: Path, plugins: Plugins, trusted: list[bytes] | None) -> 
         if name not in files:
             raise BundleError(f"{path}: no {name}: not a thidua audit bundle")
     for name in sorted(files):
-        if name not in FIXED and not (name.endswith(".json") and (name.count("/") == 0 or name.startswith("explain/"))):
+        if name not in FIXED + SIGNED and not (
+            name.endswith(".json") and (name.count("/") == 0 or name.startswith("explain/"))
+        ):
             raise BundleBreach(f"{name} is not a file of a thidua audit bundle")
     try:
         signed = checkpoint.check(checkpoint.read(files["checkpoint.json"], "checkpoint.json"), trusted)
@@ -273,17 +288,22 @@ def verify_bundle(path: Path, plugins: Plugins, trusted: list[bytes] | None) -> 
     if (signed.position, signed.head_hash) != (manifest["position"], manifest["head_hash"]):
         raise BundleBreach("the manifest's position and head hash are not the signed checkpoint's")
     mine = _events(files["events.jsonl"], plugins, province, period)
-    head = _recompute_chain(mine, _jsonl(files["chain.jsonl"], "chain.jsonl"), signed.position)
+    skeleton = _jsonl(files["chain.jsonl"], "chain.jsonl")
+    head = _recompute_chain(mine, skeleton, signed.position)
     if head != signed.head_hash:
         raise BundleBreach(
             f"the recomputed chain ends in {head[:16]}…, the signed checkpoint says {signed.head_hash[:16]}…"
         )
+    mode = OPEN
+    if "seals.jsonl" in files or "actors.jsonl" in files:
+        mode = ENFORCING
+        _verify_signatures(files, mine, skeleton, plugins)
     try:
         rules = plugins.ruleset(province, period)
     except RulesError as exc:
         raise BundleError(str(exc)) from None
     run = replay_events(mine, province, period)
-    decider = Decider(plugins, province, rules, Replay(run.facts, signed.position, signed.head_hash))
+    decider = Decider(plugins, province, rules, Replay(run.facts, signed.position, signed.head_hash, mode))
     expected = {name: document_bytes(doc) for name, doc in decider.documents().items()}
     shown = {name for name in files if name.endswith(".json") and name not in ("checkpoint.json",)}
     version = (
@@ -310,17 +330,61 @@ def verify_bundle(path: Path, plugins: Plugins, trusted: list[bytes] | None) -> 
     )
 
 
-def _events(data: bytes, plugins: Plugins, province: str, period: str) -> list[Stored]:
+def _verify_signatures(
+    files: dict[str, bytes], mine: list[Stored], skeleton: list[tuple[int, dict[str, Any]]], plugins: Plugins
+) -> None:
+    """Every batch's seal against the key its signer held then: the period's events and the
+    appointments in full, every other event by its digest (its rights are judged by `verify`
+    on the store, which holds its content)."""
+    from thidua.actors.audit import ActorBreach, Link, verify_actors
+
+    for name in ("actors.jsonl", "seals.jsonl"):
+        if name not in files:
+            raise BundleBreach(f"{name} is missing: an enforcing store's bundle carries appointments and seals")
+    full = {s.position: s for s in mine}
+    full.update({s.position: s for s in _events(files["actors.jsonl"], plugins, None, None)})
+    seals: dict[int, dict[str, Any]] = {}
+    for number, entry in _jsonl(files["seals.jsonl"], "seals.jsonl"):
+        if not isinstance(entry.get("position"), int) or not isinstance(entry.get("seal"), dict):
+            raise BundleBreach(f"seals.jsonl line {number}: needs position and seal")
+        seals[entry["position"]] = entry["seal"]
+    digests = {int(e["position"]): (str(e["type"]), str(e["record_sha256"])) for _, e in skeleton}
+    for position, stored in full.items():
+        digests[position] = (stored.type, chain.record_digest(stored.record))  # the chain already proved mine
+    if digests.get(1, ("",))[0] != "actor.appointed" or 1 not in full:
+        raise BundleBreach("the bundle has seals but its position 1 does not appoint an administrator")
+    for position, stored in full.items():
+        if stored.type in ACTOR_TYPES and chain.record_digest(stored.record) != digests[position][1]:
+            raise BundleBreach(f"actors.jsonl: the appointment at position {position} is not the one chained there")
+
+    def walk():
+        for position in sorted(digests):
+            stored = full.get(position)
+            yield Link(
+                position,
+                digests[position][0],
+                digests[position][1],
+                stored.record if stored is not None else None,
+                None,
+                seals.get(position),
+            )
+
+    found = verify_actors(walk(), plugins, scope=False)
+    if isinstance(found, ActorBreach):
+        raise BundleBreach(f"signatures: position {found.position}: {found.reason}")
+
+
+def _events(data: bytes, plugins: Plugins, province: str | None, period: str | None) -> list[Stored]:
     out = []
     objects, problems = parse_lines(data)  # exact decimals, as `thidua import` reads them
     if problems:
         raise BundleBreach(f"events.jsonl: {problems[0]}")
     for number, raw in objects:
-        store_keys = {k: raw.pop(k, None) for k in ("position", "recorded_at", "hash")}
+        store_keys = {k: raw.pop(k, None) for k in ("position", "recorded_at", "hash", "seal")}
         candidate = normalise(number, raw, plugins)
         if isinstance(candidate, list):
             raise BundleBreach(f"events.jsonl line {number}: " + "; ".join(f"{p.key}: {p.reason}" for p in candidate))
-        if (candidate.record["province"], candidate.record["period"]) != (province, period):
+        if province is not None and (candidate.record["province"], candidate.record["period"]) != (province, period):
             raise BundleBreach(f"events.jsonl line {number}: an event of another province or period")
         try:
             recorded_at = datetime.fromisoformat(store_keys["recorded_at"])

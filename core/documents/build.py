@@ -23,6 +23,7 @@ def header(province: Province, rules: RuleSet, period: str, as_of: AsOf, run: Re
         "as_of": as_of.label(),
         "position": run.position,
         "head_hash": run.head_hash,
+        "store": run.mode,  # "open": one operator, unsigned; "enforcing": every event signed by an actor
         "plugin_version": province.version,
         "rules": rules.as_json(),
     }
@@ -87,6 +88,7 @@ def export_json(stored: Stored) -> dict[str, Any]:
         "position": stored.position,
         "recorded_at": stored.recorded_iso,
         "hash": stored.hash,
+        **({"seal": stored.seal} if stored.seal is not None else {}),
     }
 
 

@@ -17,8 +17,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from thidua.actors import seal
+from thidua.actors.gate import Gate, SealMismatch, Signer
 from thidua.decisions.results import Problem
-from thidua.events import ENVELOPE_REQUIRED, EVENT_TYPES, STORE_KEYS
+from thidua.events import ACTOR_TYPES, ENVELOPE_REQUIRED, EVENT_TYPES, STORE_KEYS
 from thidua.fields import MAX_COUNT, Invalid
 from thidua.intake import checks
 from thidua.log.chain import canonical_bytes, record_digest
@@ -63,6 +65,9 @@ class Outcome:
     appended: list[Stored] = field(default_factory=list)
     skipped: int = 0
     problems: list[LineProblem] = field(default_factory=list)
+    # `prepare` only: what the append would be, for a remote actor to seal (thidua.actors.seal)
+    head: tuple[int, str] | None = None
+    entries: list[tuple[int, str, str]] = field(default_factory=list)
 
 
 class _DuplicateKey(ValueError):
@@ -136,6 +141,8 @@ def _store_key_problem(key: str, value: Any) -> str | None:
         return "expected a SHA-256 hash (64 lowercase hexadecimal digits)"
     if key == "recorded_at" and not (isinstance(value, str) and len(value) <= 64):
         return "expected an ISO 8601 date-time"
+    if key == "seal" and not seal.well_formed(value):
+        return "expected a batch seal (signer, first, signature)"
     return None
 
 
@@ -181,7 +188,8 @@ def normalise(number: int, raw: dict[str, Any], plugins: Plugins) -> Candidate |
             record[key] = fields[key].store(fields[key].parse(value))
         except Invalid as exc:
             problems.append(LineProblem(number, key, str(exc)))
-    if "province" in record and record["province"] not in plugins.provinces:
+    everywhere = event_type in ACTOR_TYPES and record.get("province") == "*"
+    if "province" in record and record["province"] not in plugins.provinces and not everywhere:
         known = ", ".join(sorted(plugins.provinces)) or "none"
         problems.append(
             LineProblem(number, "province", f"unknown province {record['province']!r} (installed: {known})")
@@ -196,9 +204,16 @@ def same_content(a: dict[str, Any], b: dict[str, Any]) -> bool:
 
 
 def import_events(
-    store: Store, data: bytes, plugins: Plugins, progress: Callable[[int], None] | None = None
+    store: Store,
+    data: bytes,
+    plugins: Plugins,
+    progress: Callable[[int], None] | None = None,
+    signer: Signer | None = None,
+    prepare: bool = False,
 ) -> Outcome:
-    """Validate everything, then append everything (or nothing). Retries if another writer won."""
+    """Validate everything, then append everything (or nothing). Retries if another writer won.
+    In an enforcing store `signer` writes: every line must be permitted to it (thidua.actors).
+    `prepare`: validate only, and say which entries the append would write (a remote actor seals them)."""
     objects, problems = parse_lines(data)
     if not objects and not problems:
         return Outcome(problems=[LineProblem(0, "(file)", "no events: the input is empty")])
@@ -211,10 +226,18 @@ def import_events(
             _would_register(raw, number, refused)
         else:
             candidates.append(result)
+    gate = Gate(store, plugins, signer)
+    for candidate in candidates:
+        if denied := gate.stamp(candidate.type, candidate.record):
+            problems.append(LineProblem(candidate.line, denied.key, denied.reason))
     if problems:
         # One round: the well-formed lines are still checked against the log, the register and the
-        # province's rules (nothing is appended), so every bad line is reported at once.
-        later = _check_against_log(store, store.head(), candidates, plugins).problems if candidates else []
+        # province's rules (and the actor's rights; nothing is appended), so every bad line is reported at once.
+        head = store.head()
+        denied = gate.begin(head)
+        later = _check_against_log(store, head, candidates, plugins, gate=gate).problems if candidates else []
+        if denied:
+            later.append(LineProblem(0, denied.key, denied.reason))
         return Outcome(problems=sorted(problems + [_blame(p, refused) for p in later], key=lambda p: p.line))
     # Contention is not an error: a writer that lost the race validates again against the new
     # head, with backoff, until the store's wait runs out (then StoreBusy: exit 4, nothing written).
@@ -223,8 +246,17 @@ def import_events(
     attempt = 0
     while True:
         head = store.head()
-        outcome = _check_against_log(store, head, candidates, plugins, progress)
+        if denied := gate.begin(head):
+            return Outcome(problems=[LineProblem(0, denied.key, denied.reason)])
+        outcome = _check_against_log(store, head, candidates, plugins, progress, gate)
         if outcome.problems or not outcome.appended:
+            return outcome
+        if prepare:  # what a remote actor signs: the entries this append would write after `head`
+            outcome.head = head
+            outcome.entries = [
+                (head[0] + n, c.type, record_digest(c.record)) for n, c in enumerate(outcome.appended, start=1)
+            ]
+            outcome.appended = []
             return outcome
         try:
             outcome.appended = store.append(
@@ -232,6 +264,7 @@ def import_events(
                 head,
                 within=models.within_append if models else None,  # the index commits with the events
                 timeout=max(0.001, deadline - time.monotonic()),
+                seal=gate.sealer(),
             )
         except AppendConflict:
             attempt += 1
@@ -240,6 +273,9 @@ def import_events(
             time.sleep(min(1.0, 0.01 * 2**attempt) * (0.5 + random.random()))
             progress = None  # the bar counted the first validation
             continue
+        except SealMismatch:
+            moved = "the log moved since the batch was prepared and sealed: prepare and seal again"
+            return Outcome(problems=[LineProblem(0, "(seal)", moved)])
         return outcome
 
 
@@ -316,8 +352,10 @@ def _check_against_log(
     candidates: list[Candidate],
     plugins: Plugins,
     progress: Callable[[int], None] | None = None,
+    gate: Gate | None = None,
 ) -> Outcome:
-    """Idempotency by id, the register, the sheet and the province's rules, line by line."""
+    """Idempotency by id, the register, the sheet and the province's rules (and in an enforcing
+    store the actor's permissions), line by line."""
     outcome = Outcome()
     by_id, by_hash, periods = _known(store, head, candidates)
     batch_ids: dict[str, Candidate] = {}
@@ -360,6 +398,17 @@ def _check_against_log(
             continue
         key = (record["province"], record["period"])
         facts = periods.setdefault(key, Facts(*key))
+        if gate is not None and (refused := gate.check(candidate.type, record, facts)):
+            outcome.problems.append(LineProblem(number, refused.key, refused.reason))
+            continue
+        if candidate.type in ACTOR_TYPES:
+            position += 1
+            if gate is not None:
+                gate.accepted(position, candidate.type, record)
+            if event_id:
+                batch_ids[event_id] = candidate
+            accepted.append(candidate)
+            continue
         try:
             rules = plugins.ruleset(*key)
         except RulesError as exc:

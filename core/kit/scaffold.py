@@ -25,6 +25,7 @@ LAYOUT = {  # template -> path in the new package
     "README.md.tmpl": "README.md",
     "init.py.tmpl": "{module}/__init__.py",
     "rules.toml.tmpl": "{module}/rules.toml",
+    "permissions.toml.tmpl": "{module}/permissions.toml",
     "validate.py.tmpl": "{module}/validate.py",
     "standings.py.tmpl": "{module}/standings.py",
     "test_plugin.py.tmpl": "tests/test_{key}.py",

@@ -70,13 +70,15 @@ class DateAsISO(Transcoding):
         return date.fromisoformat(data)
 
 
-def _state(recorded_iso: str, record: dict[str, Any], digest: str) -> bytes:
+def _state(recorded_iso: str, record: dict[str, Any], digest: str, seal: dict[str, Any] | None = None) -> bytes:
     """A stored event's state exactly as the library's JSON transcoder writes a LedgerEvent
     (no cipher, no compressor: both would be frozen at the first write). `verify` reads rows back
-    through the library's own mapper, so a drift here would show at once."""
-    return orjson.dumps(
-        {"timestamp": {"_type_": "datetime_iso", "_data_": recorded_iso}, "record": record, "hash": digest}
-    )
+    through the library's own mapper, so a drift here would show at once. The last event of a
+    batch in an enforcing store also carries the batch's `seal` (thidua.actors.seal)."""
+    state = {"timestamp": {"_type_": "datetime_iso", "_data_": recorded_iso}, "record": record, "hash": digest}
+    if seal is not None:
+        state["seal"] = seal
+    return orjson.dumps(state)
 
 
 class Ledger(Application):
@@ -102,6 +104,7 @@ class Stored:
     record: dict[str, Any]  # JSON-native stored form (decimals as text)
     recorded_at: datetime
     hash: str
+    seal: dict[str, Any] | None = None  # the signed seal of the batch this event ends (enforcing stores)
 
     @property
     def recorded_iso(self) -> str:
@@ -194,7 +197,12 @@ def decode_row(row: tuple[int, str, bytes]) -> Stored:
     position, topic, state = row
     data = orjson.loads(state)
     return Stored(
-        position, topic[7:], data["record"], datetime.fromisoformat(data["timestamp"]["_data_"]), data["hash"]
+        position,
+        topic[7:],
+        data["record"],
+        datetime.fromisoformat(data["timestamp"]["_data_"]),
+        data["hash"],
+        data.get("seal"),
     )
 
 
@@ -240,10 +248,12 @@ class Store:
         expected_head: tuple[int, str],
         within: Callable[[Any, list[Stored]], None] | None = None,
         timeout: float | None = None,
+        seal: Callable[[list[tuple[int, str, str]]], dict[str, Any]] | None = None,
     ) -> list[Stored]:
         """Append (type, stored record) pairs after `expected_head`, in one transaction;
         `within(cursor, stored)` runs in that transaction (the read models), waiting for other
-        writers at most `timeout` seconds.
+        writers at most `timeout` seconds. `seal` (enforcing stores) signs the batch's (position,
+        type, record digest) entries; its result is stored with the batch's last event.
 
         Raises AppendConflict if the head moved since the caller validated, or the wait ran out.
         """
@@ -256,14 +266,23 @@ class Store:
             recorded_at = now()  # one transaction, one moment
             iso = recorded_at.isoformat()
             rows: list[StoredEvent] = []
+            entries: list[tuple[int, str, str]] = []
             for event_type, record in items:
                 position += 1
-                digest = chain.link(previous, position, event_type, iso, record)
+                record_digest = chain.record_digest(record)
+                digest = chain.link_digest(previous, position, event_type, iso, record_digest)
+                entries.append((position, event_type, record_digest))
                 rows.append(
                     StoredEvent(LEDGER_ID, position, EVENT_TYPES[event_type].TOPIC, _state(iso, record, digest))
                 )
                 stored.append(Stored(position, event_type, record, recorded_at, digest))
                 previous = digest
+            if seal is not None and stored:
+                signed, last = seal(entries), stored[-1]
+                rows[-1] = StoredEvent(
+                    LEDGER_ID, last.position, rows[-1].topic, _state(iso, last.record, last.hash, signed)
+                )
+                stored[-1] = Stored(last.position, last.type, last.record, last.recorded_at, last.hash, signed)
             return rows
 
         extra: dict[str, Any] = {}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from thidua.actors.mode import mode_of
 from thidua.decisions.decider import Decider, PluginFailed
 from thidua.decisions.results import BlockResult, Eligibility, Standings
 from thidua.documents.build import block_json, explain_unit_json, standings_json
@@ -56,7 +57,8 @@ def open_decider(
         return ModelDecider(plugins, province, rules, models, period, head)
     events = models.period_events(province, period, stop=as_of.position, moment=as_of.moment)
     facts = Facts.of(check.replayed(models, events, province, period, head[0], as_of=as_of), province, period)
-    return Decider(plugins, province, rules, Replay(facts, *models.last_before(as_of.position, as_of.moment)), as_of)
+    head = models.last_before(as_of.position, as_of.moment)
+    return Decider(plugins, province, rules, Replay(facts, *head, mode_of(store)), as_of)
 
 
 class ModelDecider(Decider):
@@ -67,7 +69,7 @@ class ModelDecider(Decider):
     def __init__(
         self, plugins: Plugins, province: str, rules: RuleSet, models: ReadModels, period: str, head: tuple[int, str]
     ):
-        super().__init__(plugins, province, rules, Replay(Facts(province, period), *head))
+        super().__init__(plugins, province, rules, Replay(Facts(province, period), *head, mode_of(models.store)))
         self.models, self.period = models, period
         self.blocks = models.blocks(province, period) if blocks_independent(plugins, province) else None
         self.fingerprint = fingerprint(plugins.modules[province], self.province.version, rules.as_json())
@@ -171,7 +173,7 @@ class ModelDecider(Decider):
         if self.blocks is None or person or self.selects:
             facts = self._period_facts()
             return Decider(
-                self.plugins, self.key, self.rules, Replay(facts, self.run.position, self.run.head_hash)
+                self.plugins, self.key, self.rules, Replay(facts, self.run.position, self.run.head_hash, self.run.mode)
             ).explain_json(unit, person)
         if unit is None:
             return None

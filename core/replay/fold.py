@@ -64,6 +64,7 @@ class Replay:
     facts: Facts
     position: int  # the last log position the replay reflects (all provinces)
     head_hash: str
+    mode: str = "open"  # the store's: "open" (one operator) or "enforcing" (signed writes by actors)
 
 
 def replay(store: Store, province: str, period: str, as_of: AsOf = AsOf()) -> Replay:
@@ -76,11 +77,13 @@ def replay_events(events: Iterable[Stored], province: str, period: str, as_of: A
     The position and head hash are those of the last event of *any* province at or before
     the moment: the log prefix the decisions reflect."""
     facts = Facts(province, period)
-    last_position, last_hash = 0, GENESIS
+    last_position, last_hash, mode = 0, GENESIS, "open"
     for stored in events:
+        if stored.position == 1 and stored.type == "actor.appointed":
+            mode = "enforcing"  # `thidua init` appointed the first administrator
         if not as_of.includes(stored.position, stored.recorded_at):
             continue
         last_position, last_hash = stored.position, stored.hash
         if stored.record["province"] == province and stored.record["period"] == period:
             facts.add(Fact.from_stored(stored))
-    return Replay(facts, last_position, last_hash)
+    return Replay(facts, last_position, last_hash, mode)

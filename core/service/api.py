@@ -7,6 +7,7 @@ prints; the command line's errors come back as `{error, exit_code}` with the HTT
 
 from __future__ import annotations
 
+import base64
 import random
 import time
 from typing import Annotated, Any
@@ -185,8 +186,9 @@ def verify(
     hash: Annotated[str | None, Query(description="…and its head hash, which the log must still have")] = None,
     quick: bool = False,
 ) -> dict[str, Any]:
-    """The hash chain recomputed and, unless `quick`, every read model checked against the log
-    (409 and the first bad position or read model if anything was altered)."""
+    """The hash chain recomputed, in an enforcing store every seal, signer and right, and, unless
+    `quick`, every read model checked against the log (409 and the first bad position or read model if
+    anything was altered)."""
     from thidua.cli.audit import read_models_checked, verify_store
 
     service = _service(request)
@@ -194,10 +196,23 @@ def verify(
     if (position is None) != (hash is None):
         raise Failure(400, 2, "give both position and hash of the checkpoint, or neither")
     pinned = (position, hash) if position is not None and hash is not None else None
+    seen: list[Any] = []
     with service.using() as ctx:
-        result = verify_store(ctx, pinned)
+        result = verify_store(ctx, pinned, None, seen)
         lines, notes = ([], []) if quick else read_models_checked(ctx)
-    return {"ok": True, "events": result.count, "head_hash": result.head_hash, "lines": lines, "notes": notes}
+    actors = seen[0]
+    return {
+        "ok": True,
+        "events": result.count,
+        "head_hash": result.head_hash,
+        "lines": lines,
+        "notes": notes,
+        "store": actors.mode,
+        "batches": actors.batches,
+        "signers": len(actors.signers),
+        "anchor": actors.anchor,
+        "anchor_key": base64.b64encode(actors.anchor_key).decode() if actors.anchor_key else None,
+    }
 
 
 @router.get("/plugins", responses=DOCUMENT, response_class=Response)
@@ -286,12 +301,73 @@ def _busy(problems: list[Any]) -> bool:
     return len(problems) == 1 and problems[0].line == 0 and problems[0].key == "(store)"
 
 
+def _append_sealed(request: Request, service: Service, who: str, body: bytes) -> Response:
+    """An enforcing store: the actor's batch in two requests (the service never holds its key).
+    `?prepare=1` validates and answers the entries the append would write; the actor signs them
+    (thidua.actors.seal) and sends the batch again with `?seal=` (base64 of the seal's JSON, inside
+    the signed request). If the log moved in between, 409: prepare and seal again."""
+    import base64
+
+    import orjson
+
+    from thidua.actors.gate import Signer
+    from thidua.documents.jsonout import jsonl
+    from thidua.intake.importer import import_events
+
+    if request.query_params.get("sheet"):
+        raise Failure(422, 1, "an enforcing store takes scoring sheets where the store is (thidua import FILE.xlsx)")
+    prepare, sealed = request.query_params.get("prepare"), request.query_params.get("seal")
+    made = None
+    if not prepare:
+        try:
+            made = orjson.loads(base64.urlsafe_b64decode(sealed or ""))
+        except (ValueError, TypeError):
+            raise Failure(
+                400, 2, "an enforcing store takes a sealed batch: POST ?prepare=1, sign the entries, send ?seal="
+            ) from None
+    with service.using() as ctx:
+        store = ctx.store
+        outcome = import_events(store, body, ctx.plugins, signer=Signer(who, seal=made), prepare=bool(prepare))
+        problems = [
+            {"line": p.line, "key": p.key, "reason": p.reason, "rule": None, "text": str(p)} for p in outcome.problems
+        ]
+        if outcome.problems and outcome.problems[0].key == "(seal)":
+            raise Failure(409, 4, outcome.problems[0].reason)
+        if problems and _busy(outcome.problems):
+            raise Failure(503, 4, "the store stayed busy (other writers appending); nothing was written: try again")
+        if problems:
+            raise Failure(422, 1, f"{len(problems)} problem(s); nothing was appended", problems=problems)
+        if prepare:
+            head = outcome.head or store.head()
+            return _json(
+                jsonl(
+                    {
+                        "store": "enforcing",
+                        "head": list(head),
+                        "entries": [list(e) for e in outcome.entries],
+                        "skipped": outcome.skipped,
+                    }
+                )
+            )
+        last = store.last_appended if outcome.appended else []
+        position, head_hash = (last[-1].position, last[-1].hash) if last else store.head()
+    return _json(
+        jsonl({"appended": len(outcome.appended), "skipped": outcome.skipped, "position": position, "hash": head_hash})
+    )
+
+
 def _append(request: Request, body: bytes) -> Response:
     from thidua.documents.jsonout import jsonl
     from thidua.intake.importer import import_events
 
     service = _service(request)
-    service.actor(request, body)
+    who = service.actor(request, body)
+    from thidua.actors.gate import StoreKeys
+
+    if isinstance(service.keys, StoreKeys) and service.keys.enforcing and who is not None:
+        return _append_sealed(request, service, who, body)  # the store's own actors: signed batches
+    if request.query_params.get("prepare"):  # an open store: nothing to seal, append as is
+        return _json(jsonl({"store": "open"}))
     sheet = request.query_params.get("sheet")
     problems: list[dict[str, Any]]
     for attempt in range(BUSY_ATTEMPTS):

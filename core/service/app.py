@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from thidua.service import api, pages
-from thidua.service.auth import KeyFolder, Keys, OpenStore
+from thidua.service.auth import KeyFolder, Keys, OpenStore, Verifier
 from thidua.service.state import Failure, Service, Settings
 
 log = logging.getLogger("thidua.service")
@@ -22,9 +22,14 @@ def create_app(settings: Settings | None = None, keys: Keys | None = None) -> Fa
     """The application for one store (`uvicorn --factory thidua.service.app:create_app` reads the
     settings from the environment that `thidua serve` sets)."""
     settings = settings or Settings.from_env()
-    if keys is None:
-        keys = KeyFolder(settings.keys) if settings.keys else OpenStore()
-    service = Service(settings, keys)
+    if keys is None and settings.keys:
+        keys = KeyFolder(settings.keys)
+    service = Service(settings, keys or OpenStore())
+    if keys is None:  # the log's own actors (issue 17): enforcing as soon as `thidua init` made the store so
+        from thidua.actors.gate import StoreKeys
+
+        service.keys = StoreKeys(settings.db, lambda: service.ctx.plugins)
+        service.verifier = Verifier(service.keys)
     app = FastAPI(
         title="thidua",
         version="1",

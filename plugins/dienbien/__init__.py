@@ -11,7 +11,11 @@ __version__ = "0.2.0"
 
 _HERE = files(__name__)
 PROVINCE = load_province(
-    _HERE / "rules.toml", __version__, demo=(_HERE / "demo" / "dienbien-2020.jsonl",), demo_periods=("2020",)
+    _HERE / "rules.toml",
+    __version__,
+    demo=(_HERE / "demo" / "dienbien-2020.jsonl",),
+    demo_periods=("2020",),
+    permissions=_HERE / "permissions.toml",  # who may record what in an enforcing store
 )
 
 

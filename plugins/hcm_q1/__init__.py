@@ -11,7 +11,11 @@ __version__ = "0.2.0"
 
 _HERE = files(__name__)
 PROVINCE = load_province(
-    _HERE / "rules.toml", __version__, demo=(_HERE / "demo" / "hcm_q1-2015-2019.jsonl",), demo_periods=("2015-2019",)
+    _HERE / "rules.toml",
+    __version__,
+    demo=(_HERE / "demo" / "hcm_q1-2015-2019.jsonl",),
+    demo_periods=("2015-2019",),
+    permissions=_HERE / "permissions.toml",  # who may record what in an enforcing store
 )
 
 

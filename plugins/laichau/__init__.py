@@ -18,6 +18,7 @@ PROVINCE = load_province(
     # Each block reads only its own events, its units' and their persons', and province-wide
     # ones: a new event re-decides one block (the conformance kit checks this claim).
     blocks_independent=True,
+    permissions=_HERE / "permissions.toml",  # who may record what in an enforcing store
 )
 
 
