@@ -16,7 +16,7 @@ import pytest
 
 from thidua.clock import LOCAL
 
-from conftest import Thidua, ev, jsonl
+from conftest import Thidua, ev, jsonl, on_both
 
 ACTORS = {
     # actor: (role, extra keys of its appointment)
@@ -125,6 +125,7 @@ def refused(result, *fragments: str) -> None:
     assert "nothing was appended" in result.err
 
 
+@on_both
 def test_an_enforcing_store_verifies_and_says_so_in_every_document(office: Office) -> None:
     verified = office.thidua("verify")
     assert verified.code == 0, verified.err
@@ -139,6 +140,7 @@ def test_an_enforcing_store_verifies_and_says_so_in_every_document(office: Offic
     assert explained["store"] == "enforcing"
 
 
+@on_both
 def test_a_unit_cannot_resolve_a_conference_only_the_board_can(office: Office) -> None:
     line = ev("conference.resolved", "2020-12-19", block="K", award="co_thi_dua_tld", unit="B", actor="B_OFFICER")
     before = office.head()
@@ -156,6 +158,7 @@ def test_a_unit_cannot_resolve_a_conference_only_the_board_can(office: Office) -
     assert office.thidua.units()["B"]["award_status"] == "resolved"
 
 
+@on_both
 def test_a_unit_cannot_retract_a_discipline_that_excludes_it_only_the_board_can(office: Office) -> None:
     discipline = ev("discipline.recorded", "2020-10-01", person="P_B", level="canh_cao", id="BOARD/kl-1")
     assert office.as_("BOARD", [discipline], at="2020-10-01T10:00").code == 0
@@ -348,12 +351,14 @@ def test_verify_catches_events_nobody_signed(office: Office) -> None:
     breach(office, position, "signed by nobody")
 
 
+@on_both
 def test_verify_catches_an_actor_outside_its_rights_written_straight_into_the_database(office: Office) -> None:
     line = ev("conference.resolved", "2020-12-19", block="K", award="co_thi_dua_tld", unit="A")
     position = forge(office, "A_OFFICER", [line])
     breach(office, position, "outside the signer's rights", "LC-AWARD-2 gives it to the provincial board")
 
 
+@on_both
 def test_a_revoked_actor_records_nothing_more_but_its_earlier_events_stand(office: Office) -> None:
     before = office.head()
     before_units = office.thidua.units()
