@@ -148,7 +148,7 @@ def eligibility_cmd(
     \b
     Example:
       thidua eligibility --province hcm_q1 --period 2015-2019
-      thidua explain --province hcm_q1 --period 2015-2019 --person NV_LAN
+      thidua explain --province hcm_q1 --period 2015-2019 --person P_LAN
     """
     data = eligibility_document(ctx, province, period, as_of, fmt in ("json", "xlsx"), fresh)
     office.emit(ctx, "eligibility", data, fmt, output, lang)

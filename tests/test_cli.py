@@ -92,3 +92,15 @@ def test_thidua_db_environment_variable(tmp_path, monkeypatch):
     monkeypatch.setenv("THIDUA_DB", str(tmp_path / "env.sqlite"))
     assert CliRunner().invoke(cli, ["demo"]).exit_code == 0
     assert (tmp_path / "env.sqlite").exists()
+
+
+@pytest.mark.parametrize("command", [c for c in COMMANDS if c[-1] in ("explain", "eligibility", "diff")], ids=" ".join)
+def test_help_examples_name_subjects_the_demo_has(thidua, command):
+    """A help example a user copies must work on the demo: every --unit or --person it names is there."""
+    import re
+
+    from thidua.registry import load_plugins
+
+    demos = "".join(d.read_text(encoding="utf-8") for p in load_plugins().provinces.values() for d in p.demo)
+    for flag, name in re.findall(r"--(unit|person) (\S+)", thidua(*command, "--help").out):
+        assert f'"{flag}": "{name}"' in demos, f"the example names {flag} {name}, which no demo has"

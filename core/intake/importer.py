@@ -285,7 +285,8 @@ REGISTERS = {"unit.registered": "unit", "person.registered": "person", "block.fo
 def _would_register(raw: dict[str, Any], number: int, refused: dict[tuple[str, str], int]) -> None:
     """Note the unit, person or block a refused line was registering, so the lines that name it
     can say why it is unknown."""
-    kind = REGISTERS.get(raw.get("type")) if isinstance(raw.get("type"), str) else None
+    event_type = raw.get("type")
+    kind = REGISTERS.get(event_type) if isinstance(event_type, str) else None
     name = raw.get(kind) if kind else None
     if kind and isinstance(name, str):
         refused.setdefault((kind, name), number)
