@@ -102,5 +102,7 @@ def test_help_examples_name_subjects_the_demo_has(thidua, command):
     from thidua.registry import load_plugins
 
     demos = "".join(d.read_text(encoding="utf-8") for p in load_plugins().provinces.values() for d in p.demo)
-    for flag, name in re.findall(r"--(unit|person) (\S+)", thidua(*command, "--help").out):
+    examples = [line for line in thidua(*command, "--help").out.splitlines() if line.strip().startswith("thidua ")]
+    assert examples
+    for flag, name in re.findall(r"--(unit|person) (\S+)", "\n".join(examples)):
         assert f'"{flag}": "{name}"' in demos, f"the example names {flag} {name}, which no demo has"
