@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import select
+import stat
 import sys
+import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import click
 
@@ -54,9 +56,10 @@ def import_cmd(ctx: Context, file: str, wait: float | None, actor: str | None, k
         raise BadInput(f"{file}: import reads JSONL events, or an .xlsx scoring sheet made by `thidua sheet`")
     progress = Progress("validating", 0)
     store = None
+    source = None
     try:
-        data = _read_input(file)
-        progress(0, data.count(b"\n") + (not data.endswith(b"\n")))
+        source = _open_input(file)  # read a line at a time: a file of any size fits in memory
+        progress(0, _count_lines(source))
         store = ctx.new_or_existing_store
         if store.read_only:
             raise Usage(f"{ctx.db} is read-only: nothing can be appended to it")
@@ -66,12 +69,14 @@ def import_cmd(ctx: Context, file: str, wait: float | None, actor: str | None, k
             ctx.discard_if_new()
             raise
         store.after_commit = ignore_interrupts  # committed: finish and say so, whatever arrives now
-        if is_spreadsheet(file, data):  # a scoring sheet made by `thidua sheet`: its cells become lines
+        if is_spreadsheet(file, source.read(4)):  # a scoring sheet made by `thidua sheet`: its cells become lines
             from thidua.cli.office import import_sheet
 
-            appended, skipped, problems = import_sheet(ctx, store, file, data, progress, signer)
+            source.seek(0)
+            appended, skipped, problems = import_sheet(ctx, store, file, source.read(), progress, signer)
         else:
-            outcome = import_events(store, data, ctx.plugins, progress, signer)
+            source.seek(0)
+            outcome = import_events(store, source, ctx.plugins, progress, signer)
             appended, skipped, problems = len(outcome.appended), outcome.skipped, [str(p) for p in outcome.problems]
     except KeyboardInterrupt:
         # Ctrl-C or SIGTERM: the append is one transaction, so either all of it or none is stored.
@@ -84,6 +89,9 @@ def import_cmd(ctx: Context, file: str, wait: float | None, actor: str | None, k
             return
         ctx.discard_if_new()
         raise Interrupted("interrupted: nothing was appended") from None
+    finally:
+        if source is not None:
+            source.close()
     progress.close(finished=not problems)
     if problems:
         for problem in problems:
@@ -120,31 +128,66 @@ STDIN_TIMEOUT = float(os.environ.get("THIDUA_STDIN_TIMEOUT", 60))  # seconds wit
 
 
 def _read_input(file: str) -> bytes:
-    """The whole input, refused past MAX_INPUT bytes (an endless stream must not eat the memory)
-    and, on stdin, after STDIN_TIMEOUT seconds without data (a stalled sender must not hang)."""
+    """The whole input (for the service, which receives it in one request), within the limits of `_open_input`."""
+    with _open_input(file) as source:
+        return source.read()
+
+
+def _open_input(file: str) -> BinaryIO:
+    """The input as a file that can be read again, refused past MAX_INPUT bytes (an endless
+    stream must not fill the disk) and, on stdin, after STDIN_TIMEOUT seconds without data (a
+    stalled sender must not hang). Stdin and pipes are spooled to a temporary file only this
+    user can read (mode 0600, removed when closed), never held in memory."""
     if file != "-":
         try:
-            with open(file, "rb") as handle:
-                size = os.fstat(handle.fileno()).st_size
-                if size > MAX_INPUT:
-                    raise BadInput(f"{file} is {size:,} bytes, over the limit of {MAX_INPUT:,} (THIDUA_MAX_INPUT)")
-                return handle.read(MAX_INPUT + 1)
+            handle = open(file, "rb")  # noqa: SIM115  # the caller closes it
         except OSError as exc:
             raise BadInput(f"cannot read {file}: {exc.strerror}") from None
-    stream = sys.stdin.buffer
-    chunks: list[bytes] = []
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):  # a pipe (`<(…)`): read once, so spooled like stdin
+            with handle:
+                return _spool(handle, file)
+        if info.st_size > MAX_INPUT:
+            handle.close()
+            raise BadInput(f"{file} is {info.st_size:,} bytes, over the limit of {MAX_INPUT:,} (THIDUA_MAX_INPUT)")
+        return handle
+    return _spool(sys.stdin.buffer, "stdin")
+
+
+def _spool(stream, name: str) -> BinaryIO:
+    spool = tempfile.TemporaryFile()  # noqa: SIM115  # created 0600, unlinked; the caller closes it
     total = 0
     fileno = _fileno(stream)
-    while True:
-        if fileno is not None and not select.select([fileno], [], [], STDIN_TIMEOUT)[0]:
-            raise BadInput(f"stdin sent nothing for {STDIN_TIMEOUT:g} s; nothing was appended (THIDUA_STDIN_TIMEOUT)")
-        chunk = os.read(fileno, 1 << 20) if fileno is not None else stream.read(1 << 20)
-        if not chunk:
-            return b"".join(chunks)
-        total += len(chunk)
-        if total > MAX_INPUT:
-            raise BadInput(f"stdin is over the limit of {MAX_INPUT:,} bytes (THIDUA_MAX_INPUT); nothing was appended")
-        chunks.append(chunk)
+    try:
+        while True:
+            if fileno is not None and not select.select([fileno], [], [], STDIN_TIMEOUT)[0]:
+                raise BadInput(
+                    f"{name} sent nothing for {STDIN_TIMEOUT:g} s; nothing was appended (THIDUA_STDIN_TIMEOUT)"
+                )
+            chunk = os.read(fileno, 1 << 20) if fileno is not None else stream.read(1 << 20)
+            if not chunk:
+                spool.seek(0)
+                return spool
+            total += len(chunk)
+            if total > MAX_INPUT:
+                raise BadInput(
+                    f"{name} is over the limit of {MAX_INPUT:,} bytes (THIDUA_MAX_INPUT); nothing was appended"
+                )
+            spool.write(chunk)
+    except BaseException:
+        spool.close()
+        raise
+
+
+def _count_lines(source: BinaryIO) -> int:
+    """Lines in the input, for the progress bar (a last line without a newline counts), in 1 MiB reads."""
+    lines, last = 0, b"\n"
+    source.seek(0)
+    while chunk := source.read(1 << 20):
+        lines += chunk.count(b"\n")
+        last = chunk[-1:]
+    source.seek(0)
+    return lines + (last != b"\n")
 
 
 def _fileno(stream) -> int | None:

@@ -8,14 +8,15 @@ with the same content is a no-op; with different content it is an error.
 from __future__ import annotations
 
 import difflib
+import io
 import json
 import random
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, BinaryIO
 
 from thidua.actors import seal
 from thidua.actors.gate import Gate, SealMismatch, Signer
@@ -43,7 +44,7 @@ class LineProblem:
         return f"LINE {self.line}: {self.key}: {self.reason}"
 
 
-@dataclass
+@dataclass(slots=True)  # one per line of an import: no per-instance dict
 class Candidate:
     line: int
     type: str
@@ -90,20 +91,27 @@ def _reject_constant(name: str) -> Any:
 def parse_lines(data: bytes) -> tuple[list[tuple[int, dict[str, Any]]], list[LineProblem]]:
     """Split bytes into JSON objects, one per non-blank line; numbers become exact Decimals."""
     objects, problems = [], []
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]  # a UTF-8 byte-order mark from Windows editors
-    for number, raw in enumerate(data.split(b"\n"), start=1):
+    for item in iter_objects(io.BytesIO(data)):
+        if isinstance(item, LineProblem):
+            problems.append(item)
+        else:
+            objects.append(item)
+    return objects, problems
+
+
+def iter_objects(source: BinaryIO) -> Iterator[tuple[int, dict[str, Any]] | LineProblem]:
+    """The JSON objects of a JSONL stream, one line at a time (never the whole input in memory),
+    or the problem of each line that is not one."""
+    for number, raw in enumerate(_raw_lines(source), start=1):
+        if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]  # a UTF-8 byte-order mark from Windows editors
         if len(raw) > MAX_LINE_BYTES:
-            problems.append(
-                LineProblem(number, "(line)", f"line is {len(raw)} bytes, over the limit of {MAX_LINE_BYTES}")
-            )
+            yield LineProblem(number, "(line)", f"line is {len(raw)} bytes, over the limit of {MAX_LINE_BYTES}")
             continue
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            problems.append(
-                LineProblem(number, "(encoding)", f"not UTF-8: byte 0x{raw[exc.start]:02x} at column {exc.start + 1}")
-            )
+            yield LineProblem(number, "(encoding)", f"not UTF-8: byte 0x{raw[exc.start]:02x} at column {exc.start + 1}")
             continue
         if not text.strip():
             continue
@@ -112,22 +120,26 @@ def parse_lines(data: bytes) -> tuple[list[tuple[int, dict[str, Any]]], list[Lin
                 text, parse_float=Decimal, parse_constant=_reject_constant, object_pairs_hook=_no_duplicates
             )
         except _DuplicateKey as exc:
-            problems.append(LineProblem(number, str(exc), "key appears twice in the object"))
+            yield LineProblem(number, str(exc), "key appears twice in the object")
             continue
         except (ValueError, RecursionError) as exc:
-            problems.append(LineProblem(number, "(json)", f"not JSON: {exc}"))
+            yield LineProblem(number, "(json)", f"not JSON: {exc}")
             continue
         if not isinstance(value, dict):
-            problems.append(
-                LineProblem(
-                    number,
-                    "(json)",
-                    f"expected a JSON object, got {type(value).__name__ if not isinstance(value, list) else 'an array'}",
-                )
-            )
+            got = type(value).__name__ if not isinstance(value, list) else "an array"
+            yield LineProblem(number, "(json)", f"expected a JSON object, got {got}")
             continue
-        objects.append((number, value))
-    return objects, problems
+        yield number, value
+
+
+def _raw_lines(source: BinaryIO) -> Iterator[bytes]:
+    """The input split at every newline, as `bytes.split` would (a last empty line included)."""
+    last = b""
+    for line in source:
+        last = line
+        yield line[:-1] if line.endswith(b"\n") else line
+    if not last or last.endswith(b"\n"):
+        yield b""
 
 
 HEX_HASH = re.compile(r"[0-9a-f]{64}")
@@ -205,7 +217,7 @@ def same_content(a: dict[str, Any], b: dict[str, Any]) -> bool:
 
 def import_events(
     store: Store,
-    data: bytes,
+    data: bytes | BinaryIO,
     plugins: Plugins,
     progress: Callable[[int], None] | None = None,
     signer: Signer | None = None,
@@ -213,19 +225,26 @@ def import_events(
 ) -> Outcome:
     """Validate everything, then append everything (or nothing). Retries if another writer won.
     In an enforcing store `signer` writes: every line must be permitted to it (thidua.actors).
-    `prepare`: validate only, and say which entries the append would write (a remote actor seals them)."""
-    objects, problems = parse_lines(data)
-    if not objects and not problems:
-        return Outcome(problems=[LineProblem(0, "(file)", "no events: the input is empty")])
+    `prepare`: validate only, and say which entries the append would write (a remote actor seals them).
+    `data` may be an open binary file: it is read one line at a time, and only each line's stored
+    form is kept (not the input, nor its parsed objects)."""
+    source = io.BytesIO(data) if isinstance(data, bytes) else data
+    problems: list[LineProblem] = []
     candidates: list[Candidate] = []
     refused: dict[tuple[str, str], int] = {}  # (kind, key) a refused line would have registered -> line
-    for number, raw in objects:
+    for item in iter_objects(source):
+        if isinstance(item, LineProblem):
+            problems.append(item)
+            continue
+        number, raw = item
         result = normalise(number, raw, plugins)
         if isinstance(result, list):
             problems.extend(result)
             _would_register(raw, number, refused)
         else:
             candidates.append(result)
+    if not candidates and not problems:
+        return Outcome(problems=[LineProblem(0, "(file)", "no events: the input is empty")])
     gate = Gate(store, plugins, signer)
     for candidate in candidates:
         if denied := gate.stamp(candidate.type, candidate.record):

@@ -103,8 +103,11 @@ class Facts:
         self._histories: dict[tuple, list[Fact]] = {}
         self._keys_by_type: dict[str, list[tuple]] = {}
         self._by_name: dict[tuple[str, str, Any], list[Fact]] = {}  # (type, "unit", "U1") -> facts in log order
-        self._membership: dict[str, list[str]] | None = None  # block -> members, rebuilt after a change
-        self._unit_block: dict[str, str] = {}
+        # block -> members now; a change recomputes only its own block, so forming N blocks stays linear
+        self._membership: dict[str, list[str]] = {}
+        self._stale_blocks: set[str] = set()
+        self._unit_blocks: dict[str, set[str]] = {}  # unit -> the blocks that list it
+        self._formed_at: dict[str, int] = {}  # block -> position of the formation that counts
         self.last_position = 0
 
     # -- folding -------------------------------------------------------------------------
@@ -119,9 +122,9 @@ class Facts:
                 target.retracted_by = fact.position
                 self._refresh(subject_key(target.type, target.record, target.position))
                 if target.type in MEMBERSHIP:
-                    self._membership = None
+                    self._stale_blocks.add(target["block"])
         if fact.type in MEMBERSHIP:
-            self._membership = None
+            self._stale_blocks.add(fact["block"])
         for name in INDEXED:
             value = fact.record.get(name)
             if value is not None and isinstance(value, str):
@@ -223,13 +226,22 @@ class Facts:
 
     def members(self, block: str) -> list[str]:
         """The block's members now: as formed, then every later add and remove in order."""
-        if self._membership is None:
-            self._membership = {f["block"]: self._members(f["block"]) for f in self.blocks()}
-            self._unit_block = {}
-            for name, members in self._membership.items():
-                for unit in members:
-                    self._unit_block.setdefault(unit, name)
+        self._settle()
         return list(self._membership.get(block, ()))
+
+    def _settle(self) -> None:
+        """Recompute the blocks whose formation or membership changed since the last query."""
+        for name in self._stale_blocks:
+            for unit in self._membership.pop(name, ()):
+                self._unit_blocks[unit].discard(name)
+            self._formed_at.pop(name, None)
+            if (formed := self.block(name)) is None:
+                continue
+            self._formed_at[name] = formed.position
+            self._membership[name] = members = self._members(name)
+            for unit in members:
+                self._unit_blocks.setdefault(unit, set()).add(name)
+        self._stale_blocks.clear()
 
     def _members(self, block: str) -> list[str]:
         formed = self.block(block)
@@ -250,9 +262,12 @@ class Facts:
         return members
 
     def block_of(self, unit: str) -> str | None:
-        if self._membership is None:
-            self.members("")
-        return self._unit_block.get(unit)
+        """The block listing this unit; if several do, the one formed first (in log order)."""
+        self._settle()
+        names = self._unit_blocks.get(unit)
+        if not names:
+            return None
+        return min(names, key=self._formed_at.__getitem__)
 
     def sheet(self, block: str) -> Fact | None:
         """The block's own sheet, else the sheet for every block ("*")."""

@@ -240,8 +240,12 @@ def block_deadlines(facts: Facts, rules: RuleSet, formed: Fact, year: int) -> li
         if held is not None:
             lines += conference_notice(rules, formed, held, label)
     deadline = rules.deadline("deadline_scoring", year)
-    members = set(facts.members(block))
-    late_scores = [f for f in facts.counting("score.appraised") if f["unit"] in members and not f.at < deadline]
+    # each member's own scores, through the unit index: linear in the block, not in the province
+    late_scores = sorted(
+        (f for unit in set(facts.members(block)) for f in facts.counting("score.appraised", unit=unit)),
+        key=lambda f: f.position,
+    )
+    late_scores = [f for f in late_scores if not f.at < deadline]
     if late_scores:
         lines.append(
             Line(
@@ -254,7 +258,7 @@ def block_deadlines(facts: Facts, rules: RuleSet, formed: Fact, year: int) -> li
             )
         )
     deadline = rules.deadline("deadline_proposals", year)
-    dossiers = [f for f in facts.counting("dossier.submitted") if f.get("unit") == formed["head"]]
+    dossiers = facts.counting("dossier.submitted", unit=formed["head"])
     if not dossiers:
         lines.append(
             Line(
