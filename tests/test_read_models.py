@@ -319,3 +319,27 @@ def test_rebuild_refuses_a_period_it_has_no_events_for(thidua):
     assert bad.code == 2 and "--period" in bad.err and len(bad.err.strip().splitlines()) == 1
     none = thidua("rebuild", "--province", KEY, "--period", "2019")
     assert none.code == 2 and "no events recorded for laichau 2019" in none.err
+
+
+@pytest.mark.parametrize("fresh_store", ENGINES, indirect=True)
+def test_an_append_made_in_chunks_indexes_as_one(fresh_store, monkeypatch):
+    """One transaction inserts and indexes its rows a chunk at a time (issue 16): with chunks of 2,
+    retractions whose target is in an earlier chunk, the chain and the read models equal a full replay."""
+    from thidua.log import store as log_store
+    from thidua.log.verify import checked_read
+
+    monkeypatch.setattr(log_store, "CHUNK", 2)
+    store = Store(fresh_store())
+    events = world() + [
+        ev("score.self", "2020-12-01", unit="U0", criterion="C1", points=7, id="s1"),
+        ev("score.self", "2020-12-02", unit="U1", criterion="C2", points=3),
+        ev("score.self", "2020-12-03", unit="U0", criterion="C1", points=9),
+        ev("event.retracted", "2020-12-04", target="s1", reason="nhập nhầm"),
+    ]
+    outcome = import_events(store, jsonl(events), PLUGINS)
+    assert not outcome.problems and len(outcome.appended) == len(events) == store.head()[0]
+    assert [s.position for s in store.last_appended] == list(range(1, len(events) + 1))
+    assert len(list(checked_read(store, 1))) == len(events)  # the chain links across the chunks
+    kept, full = kept_and_full(store)
+    assert kept == full
+    store.close()

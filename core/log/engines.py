@@ -16,7 +16,7 @@ comes from a sequence that a failed insert uses up, which would leave gaps.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -25,7 +25,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 LEDGER_ID: UUID = uuid5(NAMESPACE_URL, "thidua:ledger")  # the one stream: its version is the position
 Within = Callable[[Any], None]  # runs inside the append's transaction, after the insert
-Build = Callable[[], Sequence[StoredEvent]]  # makes the rows once the write lock is held
+Build = Callable[[], Iterable[Sequence[StoredEvent]]]  # makes the rows, a chunk at a time, once the write lock is held
 SCHEMA_LOCK = 7_351_001  # advisory lock keys: creating the schema, writing read models
 MODELS_LOCK = 7_351_002
 
@@ -40,14 +40,19 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder):
         within: Within | None = None,
         **kwargs: Any,
     ) -> Sequence[int] | None:
-        if build is not None:
-            # Take the write lock first (a write that changes nothing), then make the rows.
-            c.execute(f"UPDATE {self.events_table_name} SET topic = topic WHERE 0")
-            stored_events = build()
-        ids = super()._insert_events(c, stored_events, **kwargs)
-        if within is not None:
-            within(c)
-        return ids
+        if build is None:
+            ids = super()._insert_events(c, stored_events, **kwargs)
+            if within is not None:
+                within(c)
+            return ids
+        # Take the write lock first (a write that changes nothing), then make and insert the rows
+        # chunk by chunk, each indexed (`within`) before the next is made.
+        c.execute(f"UPDATE {self.events_table_name} SET topic = topic WHERE 0")
+        for chunk in build():
+            super()._insert_events(c, chunk, **kwargs)
+            if within is not None:
+                within(c)
+        return None
 
 
 class Cursor:

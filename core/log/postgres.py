@@ -50,16 +50,16 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
                     Identifier(self.datastore.schema), Identifier(self.events_table_name)
                 )
             )
-            if build is not None:
-                stored_events = build()  # recording times in log order
-            # COPY: one stream of rows, no pipeline, no giant array parameter.
-            with curs.copy(
-                SQL("COPY {0}.{1} (originator_id, originator_version, topic, state) FROM STDIN").format(
-                    Identifier(self.datastore.schema), Identifier(self.events_table_name)
-                )
-            ) as copy:
-                for event in stored_events:
-                    copy.write_row((event.originator_id, event.originator_version, event.topic, event.state))
-            if within is not None:
-                within(curs)
+            # COPY: one stream of rows, no pipeline, no giant array parameter; a chunk at a time
+            # (recording times in log order), each indexed (`within`) before the next is made.
+            for chunk in build() if build is not None else [stored_events]:
+                with curs.copy(
+                    SQL("COPY {0}.{1} (originator_id, originator_version, topic, state) FROM STDIN").format(
+                        Identifier(self.datastore.schema), Identifier(self.events_table_name)
+                    )
+                ) as copy:
+                    for event in chunk:
+                        copy.write_row((event.originator_id, event.originator_version, event.topic, event.state))
+                if within is not None:
+                    within(curs)
         return None

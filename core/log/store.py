@@ -33,6 +33,7 @@ from thidua.log.engines import LEDGER_ID, Sql
 __all__ = ["LEDGER_ID", "AppendConflict", "Store", "StoreBusy", "StoreError", "Stored"]
 
 PAGE = 1000
+CHUNK = 5000  # rows of an append made, inserted and indexed at a time
 WAIT = 60.0  # seconds a writer waits for other writers before "store busy" (CONTRACT.md §3)
 CONNECT_TIMEOUT = 5  # seconds: an unreachable PostgreSQL is one line, soon
 
@@ -258,40 +259,45 @@ class Store:
         Raises AppendConflict if the head moved since the caller validated, or the wait ran out.
         """
         stored: list[Stored] = []
+        fresh: list[Stored] = []  # the chunk just inserted, for `within`
 
-        def build() -> list[StoredEvent]:
+        def build() -> Iterator[list[StoredEvent]]:
             # Called once the write lock is held: recording times then follow the log order, so
             # `--as-of` a moment is always a prefix of the log, however long a writer waited.
+            # Rows are made a chunk at a time, each inserted (and indexed) before the next is made:
+            # one transaction of any size holds one chunk of rows, not all of them.
             position, previous = expected_head
             recorded_at = now()  # one transaction, one moment
             iso = recorded_at.isoformat()
-            rows: list[StoredEvent] = []
-            entries: list[tuple[int, str, str]] = []
-            for event_type, record in items:
-                position += 1
-                record_digest = chain.record_digest(record)
-                digest = chain.link_digest(previous, position, event_type, iso, record_digest)
-                entries.append((position, event_type, record_digest))
-                rows.append(
-                    StoredEvent(LEDGER_ID, position, EVENT_TYPES[event_type].TOPIC, _state(iso, record, digest))
+            digests = [chain.record_digest(record) for _, record in items]
+            signed = None
+            if seal is not None and items:
+                signed = seal(
+                    [(position + n, t, d) for n, ((t, _), d) in enumerate(zip(items, digests, strict=True), start=1)]
                 )
-                stored.append(Stored(position, event_type, record, recorded_at, digest))
-                previous = digest
-            if seal is not None and stored:
-                signed, last = seal(entries), stored[-1]
-                rows[-1] = StoredEvent(
-                    LEDGER_ID, last.position, rows[-1].topic, _state(iso, last.record, last.hash, signed)
-                )
-                stored[-1] = Stored(last.position, last.type, last.record, last.recorded_at, last.hash, signed)
-            return rows
+            for start in range(0, len(items), CHUNK):
+                rows: list[StoredEvent] = []
+                fresh.clear()
+                for (event_type, record), record_digest in zip(
+                    items[start : start + CHUNK], digests[start : start + CHUNK], strict=True
+                ):
+                    position += 1
+                    digest = chain.link_digest(previous, position, event_type, iso, record_digest)
+                    last = signed if position == expected_head[0] + len(items) else None
+                    topic = EVENT_TYPES[event_type].TOPIC
+                    rows.append(StoredEvent(LEDGER_ID, position, topic, _state(iso, record, digest, last)))
+                    fresh.append(Stored(position, event_type, record, recorded_at, digest, last))
+                    previous = digest
+                stored.extend(fresh)
+                yield rows
 
         extra: dict[str, Any] = {}
         if self.sql is not None:
             extra["build"] = build
-            extra["within"] = (lambda c: within(c, stored)) if within else None
+            extra["within"] = (lambda c: within(c, fresh)) if within else None
         if self.sql is not None and self.sql.postgres:
             extra["timeout"] = self.wait if timeout is None else timeout
-        rows = [] if self.sql is not None else build()
+        rows = [] if self.sql is not None else [row for chunk in build() for row in chunk]
         # The library's recorder, one transaction; the rows are what its mapper would write. Signals
         # wait until `last_appended` says what committed, so an interrupted command can tell.
         with signals.held():
