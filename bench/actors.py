@@ -60,7 +60,7 @@ def run(total: int, folder: Path) -> list[str]:
     open_store = Store(str(folder / f"open-{total}.sqlite"))
     seconds, outcome = timed(lambda: import_events(open_store, data, plugins))
     assert not outcome.problems, outcome.problems[:3]
-    rows.append(f"| open | {len(outcome.appended):,} | {seconds:.2f} s | {len(outcome.appended) / seconds:,.0f} |")
+    rows.append(f"| open | {outcome.appended:,} | {seconds:.2f} s | {outcome.appended / seconds:,.0f} |")
     open_verify, _ = timed(lambda: verify_chain(open_store))
 
     enforcing = Store(str(folder / f"enforcing-{total}.sqlite"))
@@ -76,7 +76,7 @@ def run(total: int, folder: Path) -> list[str]:
     assert not import_events(enforcing, appointment, plugins, signer=Signer("ADMIN", admin_key)).problems
     seconds, outcome = timed(lambda: import_events(enforcing, data, plugins, signer=Signer("BOARD", board_key)))
     assert not outcome.problems, outcome.problems[:3]
-    rows.append(f"| enforcing | {len(outcome.appended):,} | {seconds:.2f} s | {len(outcome.appended) / seconds:,.0f} |")
+    rows.append(f"| enforcing | {outcome.appended:,} | {seconds:.2f} s | {outcome.appended / seconds:,.0f} |")
     chain_seconds, _ = timed(lambda: verify_chain(enforcing))
     actor_seconds, found = timed(lambda: verify_actors(links(enforcing.read()), plugins))
     assert getattr(found, "batches", 0) == 2, found

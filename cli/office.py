@@ -146,7 +146,7 @@ def import_sheet(
                 "once: make a new sheet (thidua sheet) for a correction"
             )
         problems.append(f"{sheet.where(p.line, p.key)}: {p.key}: {reason}")
-    return len(outcome.appended), outcome.skipped, problems
+    return outcome.appended, outcome.skipped, problems
 
 
 @click.command("report")

@@ -94,14 +94,13 @@ def import_cmd(ctx: Context, file: str, wait: float | None, actor: str | None, k
         else:
             source.seek(0)
             outcome = import_events(store, source, ctx.plugins, progress, signer)
-            appended, skipped, problems = len(outcome.appended), outcome.skipped, [str(p) for p in outcome.problems]
+            appended, skipped, problems = outcome.appended, outcome.skipped, [str(p) for p in outcome.problems]
     except KeyboardInterrupt:
         # Ctrl-C or SIGTERM: the append is one transaction, so either all of it or none is stored.
         progress.close()
-        if store is not None and store.last_appended:
-            first, last = store.last_appended[0].position, store.last_appended[-1].position
+        if store is not None and (done := store.last_appended).last is not None:
             click.echo(
-                f"appended {len(store.last_appended)} (positions {first}–{last}); interrupted after they were stored"
+                f"appended {done.count} (positions {done.first}–{done.last.position}); interrupted after they were stored"
             )
             return
         ctx.discard_if_new()
@@ -326,7 +325,7 @@ def demo_cmd(ctx: Context) -> None:
                 for problem in outcome.problems:
                     click.echo(printable(f"{demo.name}: {problem}"), err=True)
                 raise BadInput(f"the demo data of {key} is invalid; nothing was appended")
-            click.echo(f"{key}: {demo.name}: appended {len(outcome.appended)}, skipped {outcome.skipped}")
+            click.echo(f"{key}: {demo.name}: appended {outcome.appended}, skipped {outcome.skipped}")
         for period in province.demo_periods:
             decider = decider_for(ctx, key, period, None)
             click.echo()

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import difflib
 import io
+import itertools
 import json
 import random
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, BinaryIO
@@ -24,11 +25,13 @@ from thidua.decisions.results import Problem
 from thidua.events import ACTOR_TYPES, ENVELOPE_REQUIRED, EVENT_TYPES, STORE_KEYS
 from thidua.fields import MAX_COUNT, Invalid
 from thidua.intake import checks
-from thidua.log.chain import canonical_bytes, record_digest
+from thidua.intake.periods import FACTS_HELD, Periods
+from thidua.intake.spool import Spool
+from thidua.log.chain import record_digest
 from thidua.log.store import AppendConflict, Store, StoreBusy, Stored
 from thidua.readmodels.index import ReadModels
 from thidua.registry import Plugins
-from thidua.replay.facts import Fact, Facts, live_record
+from thidua.replay.facts import Fact, live_record
 from thidua.rules import RulesError
 
 MAX_LINE_BYTES = 1 << 20  # 1 MiB: far above any real event, far below a runaway line
@@ -63,7 +66,7 @@ class Twin:
 
 @dataclass
 class Outcome:
-    appended: list[Stored] = field(default_factory=list)
+    appended: int = 0  # events appended
     skipped: int = 0
     problems: list[LineProblem] = field(default_factory=list)
     # `prepare` only: what the append would be, for a remote actor to seal (thidua.actors.seal)
@@ -211,10 +214,6 @@ def normalise(number: int, raw: dict[str, Any], plugins: Plugins) -> Candidate |
     return Candidate(number, event_type, record, store_keys)
 
 
-def same_content(a: dict[str, Any], b: dict[str, Any]) -> bool:
-    return canonical_bytes(a) == canonical_bytes(b)
-
-
 def import_events(
     store: Store,
     data: bytes | BinaryIO,
@@ -226,76 +225,53 @@ def import_events(
     """Validate everything, then append everything (or nothing). Retries if another writer won.
     In an enforcing store `signer` writes: every line must be permitted to it (thidua.actors).
     `prepare`: validate only, and say which entries the append would write (a remote actor seals them).
-    `data` may be an open binary file: it is read one line at a time, and only each line's stored
-    form is kept (not the input, nor its parsed objects)."""
+
+    Two passes, in bounded memory whatever the input's size: the input is read a line at a time
+    and validated against the log, the register and the province's rules, and each accepted
+    line's stored form goes to a private spool file (`thidua.intake.spool`); only if no line has a
+    problem is the spool appended, in one transaction, a chunk of rows at a time. `data` may be an
+    open binary file; it must be seekable (a writer that lost a race to another validates again)."""
     source = io.BytesIO(data) if isinstance(data, bytes) else data
-    problems: list[LineProblem] = []
-    candidates: list[Candidate] = []
-    refused: dict[tuple[str, str], int] = {}  # (kind, key) a refused line would have registered -> line
-    for item in iter_objects(source):
-        if isinstance(item, LineProblem):
-            problems.append(item)
-            continue
-        number, raw = item
-        result = normalise(number, raw, plugins)
-        if isinstance(result, list):
-            problems.extend(result)
-            _would_register(raw, number, refused)
-        else:
-            candidates.append(result)
-    if not candidates and not problems:
-        return Outcome(problems=[LineProblem(0, "(file)", "no events: the input is empty")])
-    gate = Gate(store, plugins, signer)
-    for candidate in candidates:
-        if denied := gate.stamp(candidate.type, candidate.record):
-            problems.append(LineProblem(candidate.line, denied.key, denied.reason))
-    if problems:
-        # One round: the well-formed lines are still checked against the log, the register and the
-        # province's rules (and the actor's rights; nothing is appended), so every bad line is reported at once.
-        head = store.head()
-        denied = gate.begin(head)
-        later = _check_against_log(store, head, candidates, plugins, gate=gate).problems if candidates else []
-        if denied:
-            later.append(LineProblem(0, denied.key, denied.reason))
-        return Outcome(problems=sorted(problems + [_blame(p, refused) for p in later], key=lambda p: p.line))
-    # Contention is not an error: a writer that lost the race validates again against the new
-    # head, with backoff, until the store's wait runs out (then StoreBusy: exit 4, nothing written).
     models = ReadModels.of(store) if store.has_read_models else None
     deadline = time.monotonic() + store.wait
     attempt = 0
     while True:
         head = store.head()
-        if denied := gate.begin(head):
-            return Outcome(problems=[LineProblem(0, denied.key, denied.reason)])
-        outcome = _check_against_log(store, head, candidates, plugins, progress, gate)
-        if outcome.problems or not outcome.appended:
+        gate = Gate(store, plugins, signer)
+        with Spool() as spool:
+            outcome = _validate(store, models, head, source, plugins, gate, spool, progress)
+            if outcome.problems or not len(spool):
+                return outcome
+            if prepare:  # what a remote actor signs: the entries this append would write after `head`
+                outcome.head = head
+                outcome.entries = [
+                    (head[0] + n, event_type, record_digest(record))
+                    for n, (event_type, record) in enumerate(spool, start=1)
+                ]
+                return outcome
+            # Contention is not an error: a writer that lost the race validates again against the
+            # new head, with backoff, until the store's wait runs out (then StoreBusy: exit 4).
+            try:
+                appended = store.append(
+                    spool,
+                    head,
+                    within=models.within_append if models else None,  # the index commits with the events
+                    timeout=max(0.001, deadline - time.monotonic()),
+                    seal=gate.sealer(),
+                )
+            except AppendConflict:
+                attempt += 1
+                if time.monotonic() >= deadline:
+                    raise StoreBusy(store.wait) from None
+                time.sleep(min(1.0, 0.01 * 2**attempt) * (0.5 + random.random()))
+                progress = None  # the bar counted the first validation
+                source.seek(0)
+                continue
+            except SealMismatch:
+                moved = "the log moved since the batch was prepared and sealed: prepare and seal again"
+                return Outcome(problems=[LineProblem(0, "(seal)", moved)])
+            outcome.appended = appended.count
             return outcome
-        if prepare:  # what a remote actor signs: the entries this append would write after `head`
-            outcome.head = head
-            outcome.entries = [
-                (head[0] + n, c.type, record_digest(c.record)) for n, c in enumerate(outcome.appended, start=1)
-            ]
-            outcome.appended = []
-            return outcome
-        try:
-            outcome.appended = store.append(
-                [(c.type, c.record) for c in outcome.appended],
-                head,
-                within=models.within_append if models else None,  # the index commits with the events
-                timeout=max(0.001, deadline - time.monotonic()),
-                seal=gate.sealer(),
-            )
-        except AppendConflict:
-            attempt += 1
-            if time.monotonic() >= deadline:
-                raise StoreBusy(store.wait) from None
-            time.sleep(min(1.0, 0.01 * 2**attempt) * (0.5 + random.random()))
-            progress = None  # the bar counted the first validation
-            continue
-        except SealMismatch:
-            moved = "the log moved since the batch was prepared and sealed: prepare and seal again"
-            return Outcome(problems=[LineProblem(0, "(seal)", moved)])
-        return outcome
 
 
 REGISTERS = {"unit.registered": "unit", "person.registered": "person", "block.formed": "block"}
@@ -321,137 +297,187 @@ def _blame(problem: LineProblem, refused: dict[tuple[str, str], int]) -> LinePro
     return problem
 
 
-def _known(
-    store: Store, head: tuple[int, str], candidates: list[Candidate]
-) -> tuple[dict[str, Twin], dict[str, Twin], dict[tuple[str, str], Facts]]:
-    """What validation needs of the log: stored events by id and by hash (only a digest of each
-    record is kept) and the facts of the province-periods the input touches. With read models
-    (SQLite, PostgreSQL) only those are read; otherwise the whole log once."""
-    by_id: dict[str, Twin] = {}
-    by_hash: dict[str, Twin] = {}
-    wanted = {(c.record["province"], c.record["period"]) for c in candidates}
-    periods = {key: Facts(*key) for key in wanted}
-    if not head[0]:
-        return by_id, by_hash, periods
+CHUNK = 5000  # lines normalised, then looked up in the log together, at a time
 
-    def twin(stored: Stored) -> Twin:
-        return Twin(stored.position, stored.type, record_digest(stored.record))
 
-    if store.has_read_models:
-        models = ReadModels.of(store)
-        models.catch_up()
+class _Log:
+    """What validation asks of the stored log (up to the validated head): the twins of the ids
+    and export hashes a chunk of lines carries, and a province-period's stored events. With read
+    models (SQLite, PostgreSQL) each is one indexed query; an in-memory store is read once."""
+
+    def __init__(self, store: Store, models: ReadModels | None, head: tuple[int, str]):
+        self.store, self.models, self.head = store, models, head[0]
+        self._by_id: dict[str, Twin] | None = None
+        self._by_hash: dict[str, Twin] = {}
+        if models is not None:
+            models.catch_up()
+        elif self.head:
+            self._by_id = {}
+            for stored in store.read(stop=self.head):
+                if stored.record.get("id"):
+                    self._by_id[stored.record["id"]] = _twin(stored)
+                self._by_hash[stored.hash] = _twin(stored)
+
+    def twins(self, candidates: list[Candidate]) -> tuple[dict[str, Twin], dict[str, Twin]]:
+        """The stored events these lines may repeat: by id, and by the chain hash an exported line
+        carries (the hash covers the position, so it is only looked for where the line says)."""
+        if not self.head:
+            return {}, {}
+        if self.models is None:
+            assert self._by_id is not None
+            return self._by_id, self._by_hash
         ids = {c.record["id"] for c in candidates if c.record.get("id")}
-        by_id = {event_id: twin(stored) for event_id, stored in models.ids(ids).items() if stored.position <= head[0]}
+        by_id = {
+            event_id: _twin(stored) for event_id, stored in self.models.ids(ids).items() if stored.position <= self.head
+        }
         claimed = {
             c.store_keys["position"]: c.store_keys["hash"]
             for c in candidates
             if isinstance(c.store_keys.get("position"), int) and isinstance(c.store_keys.get("hash"), str)
         }
-        # The chain hash covers the position: a line's own hash can only be found where it says it was.
         by_hash = {
-            stored.hash: twin(stored)
-            for stored in models.events(p for p in claimed if p <= head[0])
+            stored.hash: _twin(stored)
+            for stored in self.models.events(p for p in claimed if p <= self.head)
             if claimed[stored.position] == stored.hash
         }
-        for key, facts in periods.items():
-            facts.add_all(Fact.from_stored(stored) for stored in models.period_events(*key, stop=head[0]))
-        return by_id, by_hash, periods
-    for stored in store.read(stop=head[0]):
-        if stored.record.get("id"):
-            by_id[stored.record["id"]] = twin(stored)
-        by_hash[stored.hash] = twin(stored)
-        key = (stored.record["province"], stored.record["period"])
-        if key in periods:
-            periods[key].add(Fact.from_stored(stored))
-    return by_id, by_hash, periods
+        return by_id, by_hash
+
+    def period(self, province: str, period: str) -> Iterable[Stored]:
+        if not self.head:
+            return ()
+        if self.models is not None:
+            return self.models.period_events(province, period, stop=self.head)
+        return (
+            s
+            for s in self.store.read(stop=self.head)
+            if (s.record["province"], s.record["period"]) == (province, period)
+        )
 
 
-def _check_against_log(
+def _twin(stored: Stored) -> Twin:
+    return Twin(stored.position, stored.type, record_digest(stored.record))
+
+
+def _validate(
     store: Store,
+    models: ReadModels | None,
     head: tuple[int, str],
-    candidates: list[Candidate],
+    source: BinaryIO,
     plugins: Plugins,
-    progress: Callable[[int], None] | None = None,
-    gate: Gate | None = None,
+    gate: Gate,
+    spool: Spool,
+    progress: Callable[[int], None] | None,
 ) -> Outcome:
-    """Idempotency by id, the register, the sheet and the province's rules (and in an enforcing
-    store the actor's permissions), line by line."""
+    """One pass over the input: every line that parses is checked against the format, the log,
+    the register, the province's rules and (in an enforcing store) the actor's rights, so every
+    bad line is reported at once; the accepted ones go to `spool`, in append order."""
     outcome = Outcome()
-    by_id, by_hash, periods = _known(store, head, candidates)
-    batch_ids: dict[str, Candidate] = {}
-    accepted: list[Candidate] = []
-    position = head[0]
-    for done, candidate in enumerate(candidates, start=1):
-        if progress and not done % 1000:
-            progress(1000)
-        record, number = candidate.record, candidate.line
-        stored_twin = by_hash.get(candidate.store_keys.get("hash", ""))
-        if (
-            stored_twin is not None
-            and stored_twin.type == candidate.type
-            and stored_twin.digest == record_digest(record)
-        ):
-            outcome.skipped += 1  # a line of our own export, already here
-            continue
-        event_id = record.get("id")
-        if event_id in by_id:
-            twin = by_id[event_id]
-            if twin.type == candidate.type and twin.digest == record_digest(record):
-                outcome.skipped += 1
+    problems = outcome.problems
+    refused: dict[tuple[str, str], int] = {}  # (kind, key) a refused line would have registered -> line
+    if denied := gate.begin(head):
+        problems.append(LineProblem(0, denied.key, denied.reason))
+    log = _Log(store, models, head)
+    periods = Periods(log.period, spool, head[0] + 1, held=FACTS_HELD if models is not None else None)
+    batch_ids: dict[str, tuple[int, str, str]] = {}  # id -> (line, type, digest) of this input's lines
+    later: list[LineProblem] = []  # problems found against the log and the rules (may blame a refused line)
+    objects = 0
+    for chunk in _chunks(iter_objects(source), CHUNK):
+        candidates: list[Candidate] = []
+        for item in chunk:
+            if isinstance(item, LineProblem):
+                problems.append(item)
+                continue
+            objects += 1
+            number, raw = item
+            result = normalise(number, raw, plugins)
+            if isinstance(result, list):
+                problems.extend(result)
+                _would_register(raw, number, refused)
+            elif denied := gate.stamp(result.type, result.record):
+                problems.append(LineProblem(number, denied.key, denied.reason))
             else:
-                outcome.problems.append(
-                    LineProblem(
-                        number,
-                        "id",
-                        f"id {event_id!r} is already stored at position {twin.position} with different content",
-                    )
-                )
-            continue
-        if event_id in batch_ids:
-            twin_c = batch_ids[event_id]
-            if twin_c.type == candidate.type and same_content(twin_c.record, record):
+                candidates.append(result)
+        by_id, by_hash = log.twins(candidates)
+        for candidate in candidates:
+            found = _check_line(candidate, by_id, by_hash, batch_ids, periods, spool, plugins, gate, head[0])
+            if found is None:
                 outcome.skipped += 1
-            else:
-                outcome.problems.append(
-                    LineProblem(number, "id", f"id {event_id!r} is used by line {twin_c.line} with different content")
-                )
-            continue
-        key = (record["province"], record["period"])
-        facts = periods.setdefault(key, Facts(*key))
-        if gate is not None and (refused := gate.check(candidate.type, record, facts)):
-            outcome.problems.append(LineProblem(number, refused.key, refused.reason))
-            continue
-        if candidate.type in ACTOR_TYPES:
-            position += 1
-            if gate is not None:
-                gate.accepted(position, candidate.type, record)
-            if event_id:
-                batch_ids[event_id] = candidate
-            accepted.append(candidate)
-            continue
+            elif found:
+                later.extend(found)
+        periods.check_budget()
+        if progress:
+            progress(len(chunk))
+    if not objects and not problems:
+        return Outcome(problems=[LineProblem(0, "(file)", "no events: the input is empty")])
+    problems.extend(_blame(p, refused) for p in later)
+    problems.sort(key=lambda p: p.line)
+    return outcome
+
+
+def _chunks(items: Iterator[Any], size: int) -> Iterator[list[Any]]:
+    while chunk := list(itertools.islice(items, size)):
+        yield chunk
+
+
+def _check_line(
+    candidate: Candidate,
+    by_id: dict[str, Twin],
+    by_hash: dict[str, Twin],
+    batch_ids: dict[str, tuple[int, str, str]],
+    periods: Periods,
+    spool: Spool,
+    plugins: Plugins,
+    gate: Gate,
+    head: int,
+) -> list[LineProblem] | None:
+    """One well-formed line against the log and the rules: None if it is already stored (skipped),
+    its problems, or [] once it is accepted into the spool and its period's facts."""
+    record, number, event_type = candidate.record, candidate.line, candidate.type
+    digest = record_digest(record)
+    stored_twin = by_hash.get(candidate.store_keys.get("hash", ""))
+    if stored_twin is not None and stored_twin.type == event_type and stored_twin.digest == digest:
+        return None  # a line of our own export, already here
+    event_id = record.get("id")
+    if event_id in by_id:
+        twin = by_id[event_id]
+        if twin.type == event_type and twin.digest == digest:
+            return None
+        return [
+            LineProblem(
+                number, "id", f"id {event_id!r} is already stored at position {twin.position} with different content"
+            )
+        ]
+    if event_id in batch_ids:
+        line, twin_type, twin_digest = batch_ids[event_id]
+        if twin_type == event_type and twin_digest == digest:
+            return None
+        return [LineProblem(number, "id", f"id {event_id!r} is used by line {line} with different content")]
+    key = (record["province"], record["period"])
+    facts = periods.facts(key)
+    if refused := gate.check(event_type, record, facts):
+        return [LineProblem(number, refused.key, refused.reason)]
+    position = head + len(spool) + 1
+    if event_type in ACTOR_TYPES:
+        gate.accepted(position, event_type, record)
+    else:
         try:
             rules = plugins.ruleset(*key)
         except RulesError as exc:
-            outcome.problems.append(LineProblem(number, "period", str(exc)))
-            continue
-        fact = Fact(position + 1, candidate.type, live_record(candidate.type, record))
+            return [LineProblem(number, "period", str(exc))]
+        fact = Fact(position, event_type, live_record(event_type, record))
         found = checks.check(fact, facts, rules)
         if not found:
             try:
                 found = plugins.call(record["province"], "thidua_validate", fact=fact, facts=facts, rules=rules) or []
             except Exception as exc:  # a plugin's fault must not look like the user's
-                found = [
-                    Problem(
-                        "(plugin)", f"the {record['province']} plugin failed to validate: {type(exc).__name__}: {exc}"
-                    )
-                ]
+                text = f"the {record['province']} plugin failed to validate: {type(exc).__name__}: {exc}"
+                found = [Problem("(plugin)", text)]
         if found:
-            outcome.problems.extend(LineProblem(number, p.key, p.text()) for p in found)
-            continue
-        position += 1
+            return [LineProblem(number, p.key, p.text()) for p in found]
         facts.add(fact)
-        if event_id:
-            batch_ids[event_id] = candidate
-        accepted.append(candidate)
-    outcome.appended = accepted  # type: ignore[assignment]  # replaced by Stored after the append
-    return outcome
+    if event_id:
+        batch_ids[event_id] = (number, event_type, digest)
+    index = spool.add(event_type, record)
+    if event_type not in ACTOR_TYPES:  # (an actor's appointment is not a fact of its period until stored)
+        periods.accepted(key, index)
+    return []

@@ -10,14 +10,15 @@ aggregate: only its head is read to append.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 import os
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote, unquote, urlparse
 
 import orjson
@@ -30,7 +31,7 @@ from thidua.events import EVENT_TYPES
 from thidua.log import chain, signals
 from thidua.log.engines import LEDGER_ID, Sql
 
-__all__ = ["LEDGER_ID", "AppendConflict", "Store", "StoreBusy", "StoreError", "Stored"]
+__all__ = ["LEDGER_ID", "AppendConflict", "Appended", "Store", "StoreBusy", "StoreError", "Stored"]
 
 PAGE = 1000
 CHUNK = 5000  # rows of an append made, inserted and indexed at a time
@@ -94,6 +95,26 @@ class Ledger(Application):
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         transcoder.register(DateAsISO())
+
+
+class Batch(Protocol):
+    """What `Store.append` takes: sized, and iterable more than once (a list, an import's spool)."""
+
+    def __len__(self) -> int: ...
+
+    def __iter__(self) -> Iterator[tuple[str, dict[str, Any]]]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Appended:
+    """What one append committed: how many events, the first position, and the last event."""
+
+    count: int = 0
+    first: int = 0
+    last: Stored | None = None
+
+    def __bool__(self) -> bool:
+        return self.count > 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,7 +248,7 @@ class Store:
             raise StoreError(f"cannot open the store {safe_url(url)!r}: {reason}") from None
         self.recorder: Any = self.app.recorder  # the engine's own recorder (datastore, table name)
         self.mapper = self.app.mapper
-        self.last_appended: list[Stored] = []  # what this process's last append committed
+        self.last_appended = Appended()  # what this process's last append committed
         self.after_commit: Callable[[], None] | None = None  # run at once, before any held signal
         self.read_only = read_only_file(url)
         # A read-only store has no read models to bring up to date: every query replays the log.
@@ -245,21 +266,25 @@ class Store:
 
     def append(
         self,
-        items: Sequence[tuple[str, dict[str, Any]]],
+        items: Batch,
         expected_head: tuple[int, str],
         within: Callable[[Any, list[Stored]], None] | None = None,
         timeout: float | None = None,
         seal: Callable[[list[tuple[int, str, str]]], dict[str, Any]] | None = None,
-    ) -> list[Stored]:
+    ) -> Appended:
         """Append (type, stored record) pairs after `expected_head`, in one transaction;
-        `within(cursor, stored)` runs in that transaction (the read models), waiting for other
-        writers at most `timeout` seconds. `seal` (enforcing stores) signs the batch's (position,
-        type, record digest) entries; its result is stored with the batch's last event.
+        `within(cursor, stored)` runs in that transaction (the read models) for each chunk of rows,
+        waiting for other writers at most `timeout` seconds. `items` may be any sized collection
+        that can be iterated more than once (a list, or an import's spool on disk): it is read a
+        chunk at a time, so an append of any size holds one chunk in memory. `seal` (enforcing
+        stores) signs the batch's (position, type, record digest) entries; its result is stored
+        with the batch's last event.
 
         Raises AppendConflict if the head moved since the caller validated, or the wait ran out.
         """
-        stored: list[Stored] = []
+        count = len(items)
         fresh: list[Stored] = []  # the chunk just inserted, for `within`
+        last: list[Stored] = []  # the batch's last event, once made
 
         def build() -> Iterator[list[StoredEvent]]:
             # Called once the write lock is held: recording times then follow the log order, so
@@ -269,26 +294,25 @@ class Store:
             position, previous = expected_head
             recorded_at = now()  # one transaction, one moment
             iso = recorded_at.isoformat()
-            digests = [chain.record_digest(record) for _, record in items]
             signed = None
-            if seal is not None and items:
-                signed = seal(
-                    [(position + n, t, d) for n, ((t, _), d) in enumerate(zip(items, digests, strict=True), start=1)]
-                )
-            for start in range(0, len(items), CHUNK):
+            if seal is not None and count:
+                entries = [(position + n, t, chain.record_digest(r)) for n, (t, r) in enumerate(items, start=1)]
+                signed = seal(entries)
+                del entries
+            final = expected_head[0] + count
+            rest = iter(items)
+            while chunk := list(itertools.islice(rest, CHUNK)):
                 rows: list[StoredEvent] = []
                 fresh.clear()
-                for (event_type, record), record_digest in zip(
-                    items[start : start + CHUNK], digests[start : start + CHUNK], strict=True
-                ):
+                for event_type, record in chunk:
                     position += 1
-                    digest = chain.link_digest(previous, position, event_type, iso, record_digest)
-                    last = signed if position == expected_head[0] + len(items) else None
+                    digest = chain.link_digest(previous, position, event_type, iso, chain.record_digest(record))
+                    ended = signed if position == final else None
                     topic = EVENT_TYPES[event_type].TOPIC
-                    rows.append(StoredEvent(LEDGER_ID, position, topic, _state(iso, record, digest, last)))
-                    fresh.append(Stored(position, event_type, record, recorded_at, digest, last))
+                    rows.append(StoredEvent(LEDGER_ID, position, topic, _state(iso, record, digest, ended)))
+                    fresh.append(Stored(position, event_type, record, recorded_at, digest, ended))
                     previous = digest
-                stored.extend(fresh)
+                last[:] = fresh[-1:]
                 yield rows
 
         extra: dict[str, Any] = {}
@@ -309,10 +333,10 @@ class Store:
                 if busy(exc):
                     raise AppendConflict() from None
                 raise
-            self.last_appended = stored
+            self.last_appended = Appended(count, expected_head[0] + 1, last[0]) if count else Appended()
             if self.after_commit is not None:
                 self.after_commit()
-        return stored
+        return self.last_appended
 
     def read(self, start: int = 1, stop: int | None = None) -> Iterator[Stored]:
         """Stored events in global order, from position `start` to `stop` inclusive."""

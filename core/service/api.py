@@ -349,10 +349,10 @@ def _append_sealed(request: Request, service: Service, who: str, body: bytes) ->
                     }
                 )
             )
-        last = store.last_appended if outcome.appended else []
-        position, head_hash = (last[-1].position, last[-1].hash) if last else store.head()
+        last = store.last_appended.last if outcome.appended else None
+        position, head_hash = (last.position, last.hash) if last else store.head()
     return _json(
-        jsonl({"appended": len(outcome.appended), "skipped": outcome.skipped, "position": position, "hash": head_hash})
+        jsonl({"appended": outcome.appended, "skipped": outcome.skipped, "position": position, "hash": head_hash})
     )
 
 
@@ -381,7 +381,7 @@ def _append(request: Request, body: bytes) -> Response:
                 busy = False
             else:
                 outcome = import_events(store, body, ctx.plugins)
-                appended, skipped, busy = len(outcome.appended), outcome.skipped, _busy(outcome.problems)
+                appended, skipped, busy = outcome.appended, outcome.skipped, _busy(outcome.problems)
                 problems = [
                     {"line": p.line, "key": p.key, "reason": p.reason, "rule": None, "text": str(p)}
                     for p in outcome.problems
@@ -390,8 +390,8 @@ def _append(request: Request, body: bytes) -> Response:
                 ctx.discard_if_new()  # as `thidua import`: bad input leaves no new empty store behind
                 raise Failure(422, 1, f"{len(problems)} problem(s); nothing was appended", problems=problems)
             if not busy:
-                last = store.last_appended if appended else []
-                position, head_hash = (last[-1].position, last[-1].hash) if last else store.head()
+                last = store.last_appended.last if appended else None
+                position, head_hash = (last.position, last.hash) if last else store.head()
                 break
         time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))  # other processes are appending: let them
     else:
