@@ -44,6 +44,7 @@ def tight(monkeypatch: pytest.MonkeyPatch):
     """A budget of five facts: every switch of period drops the other one."""
     Watched.folds = Watched.most = 0
     monkeypatch.setattr(importer, "FACTS_HELD", 5)
+    monkeypatch.setattr(importer, "LAZY_FROM", 10**12)  # every period folded whole: what the budget bounds
     monkeypatch.setattr(importer, "Periods", Watched)
 
 

@@ -25,13 +25,14 @@ from thidua.decisions.results import Problem
 from thidua.events import ACTOR_TYPES, ENVELOPE_REQUIRED, EVENT_TYPES, STORE_KEYS
 from thidua.fields import MAX_COUNT, Invalid
 from thidua.intake import checks
+from thidua.intake.lazyfacts import LazyFacts
 from thidua.intake.periods import FACTS_HELD, Periods
 from thidua.intake.spool import Spool
 from thidua.log.chain import record_digest
 from thidua.log.store import AppendConflict, Store, StoreBusy, Stored
 from thidua.readmodels.index import ReadModels
 from thidua.registry import Plugins
-from thidua.replay.facts import Fact, live_record
+from thidua.replay.facts import Fact, Facts, live_record
 from thidua.rules import RulesError
 
 MAX_LINE_BYTES = 1 << 20  # 1 MiB: far above any real event, far below a runaway line
@@ -298,6 +299,7 @@ def _blame(problem: LineProblem, refused: dict[tuple[str, str], int]) -> LinePro
 
 
 CHUNK = 5000  # lines normalised, then looked up in the log together, at a time
+LAZY_FROM = 20_000  # stored events of a period from which validation reads it as asked, not whole
 
 
 class _Log:
@@ -342,16 +344,22 @@ class _Log:
         }
         return by_id, by_hash
 
-    def period(self, province: str, period: str) -> Iterable[Stored]:
+    def period(self, province: str, period: str) -> Facts:
+        """A province-period's facts up to the head: folded whole, or for a big stored period,
+        read as validation asks for them (`LazyFacts`: appending one line does not fold 200,000)."""
         if not self.head:
-            return ()
-        if self.models is not None:
-            return self.models.period_events(province, period, stop=self.head)
-        return (
-            s
-            for s in self.store.read(stop=self.head)
-            if (s.record["province"], s.record["period"]) == (province, period)
-        )
+            return Facts(province, period)
+        if self.models is None:
+            stored: Iterable[Stored] = (
+                s
+                for s in self.store.read(stop=self.head)
+                if (s.record["province"], s.record["period"]) == (province, period)
+            )
+        elif self.models.count(province, period, stop=self.head) >= LAZY_FROM:
+            return LazyFacts(province, period, self.models, self.head)
+        else:
+            stored = self.models.period_events(province, period, stop=self.head)
+        return Facts.of(stored, province, period)
 
 
 def _twin(stored: Stored) -> Twin:
@@ -433,11 +441,12 @@ def _check_line(
     """One well-formed line against the log and the rules: None if it is already stored (skipped),
     its problems, or [] once it is accepted into the spool and its period's facts."""
     record, number, event_type = candidate.record, candidate.line, candidate.type
-    digest = record_digest(record)
+    event_id = record.get("id")
     stored_twin = by_hash.get(candidate.store_keys.get("hash", ""))
+    # The record's digest only where there is something to compare it with (most lines carry no id).
+    digest = record_digest(record) if stored_twin is not None or event_id else ""
     if stored_twin is not None and stored_twin.type == event_type and stored_twin.digest == digest:
         return None  # a line of our own export, already here
-    event_id = record.get("id")
     if event_id in by_id:
         twin = by_id[event_id]
         if twin.type == event_type and twin.digest == digest:

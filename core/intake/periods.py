@@ -12,10 +12,9 @@ from __future__ import annotations
 
 from array import array
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 from thidua.intake.spool import Spool
-from thidua.log.store import Stored
 from thidua.replay.facts import Fact, Facts, live_record
 
 Key = tuple[str, str]
@@ -27,14 +26,14 @@ FACTS_HELD = 150_000
 class Periods:
     def __init__(
         self,
-        stored: Callable[[str, str], Iterable[Stored]],
+        fold: Callable[[str, str], Facts],
         spool: Spool,
         first_position: int,
         held: int | None = FACTS_HELD,
     ):
-        """`stored(province, period)`: that period's stored events up to the validated head;
+        """`fold(province, period)`: that period's facts from the log, up to the validated head;
         `first_position`: where the spool's first line will be appended; `held=None`: never drop."""
-        self._stored, self._spool, self._first, self._held = stored, spool, first_position, held
+        self._fold, self._spool, self._first, self._held = fold, spool, first_position, held
         self._open: OrderedDict[Key, Facts] = OrderedDict()
         self._lines: dict[Key, array] = {}  # spool indexes of each period's accepted lines
         self.folded = 0  # periods folded (again): more than the periods touched means some were dropped
@@ -43,9 +42,7 @@ class Periods:
         if (found := self._open.get(key)) is not None:
             self._open.move_to_end(key)
             return found
-        facts = Facts(*key)
-        for stored in self._stored(*key):
-            facts.add(Fact.from_stored(stored))
+        facts = self._fold(*key)
         for index in self._lines.get(key, ()):
             event_type, record = self._spool.at(index)
             facts.add(Fact(self._first + index, event_type, live_record(event_type, record)))

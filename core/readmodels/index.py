@@ -389,6 +389,15 @@ class ReadModels(DecisionParts):
             )
             return [row[0] for row in c.fetchall()]
 
+    def count(self, province: str, period: str, stop: int | None = None) -> int:
+        """How many events a province-period has (up to a position)."""
+        with self._read() as c:
+            c.execute(
+                "SELECT count(*) FROM thidua_index WHERE province = ? AND period = ? AND position <= ?",
+                [province, period, stop if stop is not None else 2**62],
+            )
+            return int(c.fetchone()[0])
+
     def periods(self) -> list[tuple[str, str]]:
         with self._read() as c:
             c.execute("SELECT DISTINCT province, period FROM thidua_index ORDER BY province, period")
