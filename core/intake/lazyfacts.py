@@ -45,17 +45,20 @@ class LazyFacts(Facts):
 
     # -- reading from the index ----------------------------------------------------------
     def _positions(self, types: list[str], name: str | None = None, value: str | None = None) -> list[int]:
-        where = f"type IN ({','.join('?' * len(types))})"
+        """Positions of these types' events (naming `value` as `name`, and the province-wide ones)."""
+        # (`+position`: SQLite, without statistics, would otherwise walk the period's position index)
+        head = "SELECT position FROM thidua_index WHERE province = ? AND period = ? AND +position <= ? AND "
         args: list[Any] = [self.province, self.period, self._stop, *types]
-        if name is not None:
-            where += f" AND ({COLUMN[name]} = ? OR (b IS NULL AND u IS NULL AND p IS NULL))"
-            args.append(value)
+        of_types = f"type IN ({','.join('?' * len(types))})"
         with self._models._read() as c:
-            c.execute(
-                f"SELECT position FROM thidua_index WHERE province = ? AND period = ? AND position <= ? AND {where}",
-                args,
-            )
-            return [row[0] for row in c.fetchall()]
+            if name is None:
+                c.execute(head + of_types, args)
+                return [row[0] for row in c.fetchall()]
+            # Two seeks of the (province, period, type, u) index rather than one scan of the type.
+            c.execute(head + of_types + f" AND {COLUMN[name]} = ?", [*args, value])
+            found = [row[0] for row in c.fetchall()]
+            c.execute(head + of_types + " AND u IS NULL AND b IS NULL AND p IS NULL", args)
+            return found + [row[0] for row in c.fetchall()]
 
     def _load(self, positions: list[int], name: str | None = None, value: str | None = None) -> None:
         fresh = [

@@ -50,6 +50,8 @@ DDL = (
        b TEXT, u TEXT, p TEXT, links TEXT NOT NULL)""",
     "CREATE INDEX IF NOT EXISTS thidua_index_period ON thidua_index (province, period, position)",
     "CREATE INDEX IF NOT EXISTS thidua_index_eid ON thidua_index (eid) WHERE eid IS NOT NULL",
+    # Validating against a big period reads one type's events, of one unit (thidua.intake.lazyfacts).
+    "CREATE INDEX IF NOT EXISTS thidua_index_type ON thidua_index (province, period, type, u)",
     "CREATE INDEX IF NOT EXISTS thidua_index_recorded ON thidua_index (recorded_us)",
     """CREATE TABLE IF NOT EXISTS thidua_decisions (province TEXT NOT NULL, period TEXT NOT NULL,
        part TEXT NOT NULL, fingerprint TEXT NOT NULL, version TEXT NOT NULL, ord INTEGER NOT NULL,
