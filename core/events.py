@@ -445,21 +445,32 @@ EVERYWHERE = About(province_wide=True)
 def about(event_type: str, record: dict[str, Any]) -> About:
     """What an event is about, read from its class's own declarations (`SUBJECT`, `REFERS`,
     `PROVINCE_WIDE`): the one answer for the index, `diff`, `log --subject` and `explain`."""
-    cls = EVENT_TYPES[event_type]
+    spec = _ABOUT.get(event_type)
+    if spec is None:
+        spec = _ABOUT[event_type] = _about_spec(EVENT_TYPES[event_type])
+    own_names, references, always_wide = spec
+    own = {name: (value if isinstance(value := record.get(name), str) else None) for name in own_names}
+    units: set[str] = set()
+    persons: set[str] = set()
+    for key, kind in references:
+        value = record.get(key)
+        values = [value] if isinstance(value, str) else list(value or ())  # a list, or {person: share}
+        (units if kind == "unit" else persons).update(v for v in values if isinstance(v, str))
+    unit, person = own.get("unit"), own.get("person")
+    if unit:
+        units.add(unit)
+    if person:
+        persons.add(person)
+    wide = always_wide or record.get("block") == "*"
+    return About(own.get("block"), unit, person, frozenset(units), frozenset(persons), wide)
+
+
+def _about_spec(cls: type[LedgerEvent]) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...], bool]:
+    """Per type, once: which of block/unit/person are its own, which keys name units or persons."""
     keys = set(cls.REFERS) | set(cls.SUBJECT or ())
-    own = {
-        name: record.get(name) if name in keys and isinstance(record.get(name), str) else None
-        for name in ("block", "unit", "person")
-    }
-    named: dict[str, set[str]] = {"unit": set(), "person": set()}
-    for key, kind in cls.REFERS.items():
-        if kind in named:
-            value = record.get(key)
-            values = [value] if isinstance(value, str) else list(value or ())  # a list, or {person: share}
-            named[kind].update(v for v in values if isinstance(v, str))
-    if own["unit"]:
-        named["unit"].add(own["unit"])
-    if own["person"]:
-        named["person"].add(own["person"])
-    wide = cls.PROVINCE_WIDE or record.get("block") == "*"
-    return About(own["block"], own["unit"], own["person"], frozenset(named["unit"]), frozenset(named["person"]), wide)
+    own = tuple(name for name in ("block", "unit", "person") if name in keys)
+    references = tuple((key, kind) for key, kind in cls.REFERS.items() if kind in ("unit", "person"))
+    return own, references, bool(cls.PROVINCE_WIDE)
+
+
+_ABOUT: dict[str, tuple[tuple[str, ...], tuple[tuple[str, str], ...], bool]] = {}

@@ -49,7 +49,20 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder):
         # chunk by chunk, each indexed (`within`) before the next is made.
         c.execute(f"UPDATE {self.events_table_name} SET topic = topic WHERE 0")
         for chunk in build():
-            super()._insert_events(c, chunk, **kwargs)
+            # The library's own statement, once per chunk (it executes it row by row, for
+            # notification ids nobody here reads).
+            c.executemany(
+                self.insert_events_statement,
+                [
+                    (
+                        s.originator_id.hex if isinstance(s.originator_id, UUID) else s.originator_id,
+                        s.originator_version,
+                        s.topic,
+                        s.state,
+                    )
+                    for s in chunk
+                ],
+            )
             if within is not None:
                 within(c)
         return None
