@@ -8,6 +8,7 @@ with the same content is a no-op; with different content it is an error.
 from __future__ import annotations
 
 import difflib
+import functools
 import io
 import itertools
 import json
@@ -23,7 +24,7 @@ from thidua.actors import seal
 from thidua.actors.gate import Gate, SealMismatch, Signer
 from thidua.decisions.results import Problem
 from thidua.events import ACTOR_TYPES, ENVELOPE_REQUIRED, EVENT_TYPES, STORE_KEYS
-from thidua.fields import MAX_COUNT, Invalid
+from thidua.fields import MAX_COUNT, Field, Invalid
 from thidua.intake import checks
 from thidua.intake.lazyfacts import LazyFacts
 from thidua.intake.periods import FACTS_HELD, Periods
@@ -162,6 +163,13 @@ def _store_key_problem(key: str, value: Any) -> str | None:
     return None
 
 
+@functools.cache
+def _shape(event_type: str) -> tuple[dict[str, Field], tuple[str, ...]]:
+    """A type's fields and required keys, worked out once (not once per line)."""
+    cls = EVENT_TYPES[event_type]
+    return cls.fields(), (*ENVELOPE_REQUIRED, *cls.REQUIRED)
+
+
 def normalise(number: int, raw: dict[str, Any], plugins: Plugins) -> Candidate | list[LineProblem]:
     """Check keys and types of one object; return its stored form or its problems."""
     problems: list[LineProblem] = []
@@ -173,13 +181,13 @@ def normalise(number: int, raw: dict[str, Any], plugins: Plugins) -> Candidate |
         near = difflib.get_close_matches(str(event_type), EVENT_TYPES, n=1)
         hint = f" (did you mean {near[0]!r}?)" if near else ""
         return [LineProblem(number, "type", f"unknown event type {event_type!r}{hint}")]
-    fields = cls.fields()
+    fields, required = _shape(event_type)
     record: dict[str, Any] = {}
     store_keys = {k: raw[k] for k in STORE_KEYS if k in raw}
     for key, value in store_keys.items():
         if reason := _store_key_problem(key, value):
             problems.append(LineProblem(number, key, reason))
-    for key in [*ENVELOPE_REQUIRED, *cls.REQUIRED]:
+    for key in required:
         if key not in raw:
             problems.append(LineProblem(number, key, f"missing key (required for {event_type})"))
     if cls.EITHER:

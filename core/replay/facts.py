@@ -164,9 +164,8 @@ class Facts:
     # -- queries -------------------------------------------------------------------------
     def current(self, event_type: str, **subject: Any) -> Fact | None:
         """The fact that counts for this subject, or None ("no value", never a silent 0)."""
-        spec = EVENT_TYPES[event_type].SUBJECT or ()
-        key = (event_type,) + tuple(subject.get(k) for k in spec)
-        for fact in reversed(self._histories.get(key, [])):
+        key = (event_type, *map(subject.get, EVENT_TYPES[event_type].SUBJECT or ()))
+        for fact in reversed(self._histories.get(key, ())):
             if fact.retracted_by is None:
                 return fact
         return None
