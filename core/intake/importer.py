@@ -93,6 +93,11 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number")
 
 
+# One decoder for every line (`json.loads` with options makes a new one per call): numbers exact,
+# NaN and Infinity refused, a key given twice refused.
+DECODER = json.JSONDecoder(parse_float=Decimal, parse_constant=_reject_constant, object_pairs_hook=_no_duplicates)
+
+
 def parse_lines(data: bytes) -> tuple[list[tuple[int, dict[str, Any]]], list[LineProblem]]:
     """Split bytes into JSON objects, one per non-blank line; numbers become exact Decimals."""
     objects, problems = [], []
@@ -121,9 +126,7 @@ def iter_objects(source: BinaryIO) -> Iterator[tuple[int, dict[str, Any]] | Line
         if not text.strip():
             continue
         try:
-            value = json.loads(
-                text, parse_float=Decimal, parse_constant=_reject_constant, object_pairs_hook=_no_duplicates
-            )
+            value = DECODER.decode(text)
         except _DuplicateKey as exc:
             yield LineProblem(number, str(exc), "key appears twice in the object")
             continue
