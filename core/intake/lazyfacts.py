@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from thidua.events import EVENT_TYPES, subject_key
+from thidua.events import EVENT_TYPES
 from thidua.readmodels.index import ReadModels
 from thidua.replay.facts import INDEXED, MEMBERSHIP, Fact, Facts
 
@@ -72,22 +72,15 @@ class LazyFacts(Facts):
     def _insert(self, fresh: list[Fact]) -> None:
         """Facts older than some already held: each goes to its place in log order. (No retraction
         is among them, and none targets them unresolved: a retraction loads its target's events.)"""
-        touched_names, touched_keys = set(), set()
+        touched_names: set[tuple] = set()
+        touched_keys: set[tuple] = set()
         for fact in fresh:
             self.by_position[fact.position] = fact
             if fact.get("id"):
                 self.ids[fact["id"]] = fact.position
-            for name in INDEXED:
-                value = fact.record.get(name)
-                if value is not None and isinstance(value, str):
-                    self._by_name.setdefault((fact.type, name, value), []).append(fact)
-                    touched_names.add((fact.type, name, value))
-            key = subject_key(fact.type, fact.record, fact.position)
-            if key not in self._histories:
-                self._histories[key] = []
-                self._keys_by_type.setdefault(fact.type, []).append(key)
-            self._histories[key].append(fact)
+            key, names = self._place(fact)
             touched_keys.add(key)
+            touched_names.update(names)
         for named in touched_names:
             self._by_name[named].sort(key=lambda f: f.position)
         for key in touched_keys:

@@ -125,16 +125,24 @@ class Facts:
                     self._stale_blocks.add(target["block"])
         if fact.type in MEMBERSHIP:
             self._stale_blocks.add(fact["block"])
+        key, _ = self._place(fact)
+        self._refresh(key)
+
+    def _place(self, fact: Fact) -> tuple[tuple, list[tuple]]:
+        """Put a fact last in its subject's history and in the lists by unit, person and block;
+        return the history's key and the lists' keys."""
+        names = []
         for name in INDEXED:
             value = fact.record.get(name)
             if value is not None and isinstance(value, str):
                 self._by_name.setdefault((fact.type, name, value), []).append(fact)
+                names.append((fact.type, name, value))
         key = subject_key(fact.type, fact.record, fact.position)
         if key not in self._histories:
             self._histories[key] = []
             self._keys_by_type.setdefault(fact.type, []).append(key)
         self._histories[key].append(fact)
-        self._refresh(key)
+        return key, names
 
     @classmethod
     def of(cls, events: Iterable[Stored], province: str, period: str) -> Facts:
