@@ -3,6 +3,12 @@
 Each case below broke before: a traceback, a value stored wrong, a store created by a typo, an
 interrupted import that lied about what it wrote. Every bad value is one line naming the line and
 the key, exit 1 and nothing written; every bad option is exit 2.
+
+The fuzzer, the kill -9 trials and the interrupt trials also run on PostgreSQL (a throwaway server,
+a fresh database each), with fewer trials there: 25 fuzzed imports (60 on SQLite), 8 kills (20) and
+3 moments per signal (5). The tests of the store's file (a missing or new file, its mode, a dangling
+link, a read-only copy) are SQLite's alone: a PostgreSQL store is a database the user made, with
+its own permissions, so there is no file to create, protect or find read-only.
 """
 
 from __future__ import annotations
@@ -13,11 +19,12 @@ import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import Thidua, ev, jsonl, laichau_year
@@ -203,25 +210,55 @@ NASTY = st.sampled_from(
 )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.integers(0, len(VALID) - 1), st.text(min_size=1, max_size=12), NASTY)
-def test_fuzzed_lines_never_crash_and_never_write_partly(tmp_path_factory, index, key, value) -> None:
-    base = Thidua(tmp_path_factory.mktemp("fuzz") / "f.sqlite")
+def _fuzz_once(store: Thidua, index: int, key: str, value: object) -> int | None:
+    """Import the valid year with one value of one line replaced: never a traceback, exit 0 or 1,
+    and an accepted file's export re-imports as a no-op. The exit status (None: JSON cannot write it)."""
     lines = list(VALID)
     event = json.loads(lines[index])
     event[key if key in event and key != "type" else sorted(event)[hash(key) % len(event)]] = value
     try:
         lines[index] = json.dumps(event)  # \u escapes: a lone surrogate reaches the parser as JSON writes it
     except ValueError:
-        return
-    result = base("import", "-", input="\n".join(lines) + "\n")
+        return None
+    result = store("import", "-", input="\n".join(lines) + "\n")
     assert result.code in (0, 1), result.err
     assert "Traceback" not in result.err
-    if result.code == 1:
-        assert base.db.exists() is False  # nothing written, not even the file
-    else:
-        exported = base("log", "--format", "jsonl").out
-        assert base("import", "-", input=exported).out.startswith("appended 0,")  # an export re-imports as a no-op
+    if result.code == 0:
+        exported = store("log", "--format", "jsonl").out
+        assert store("import", "-", input=exported).out.startswith("appended 0,")  # an export re-imports as a no-op
+    return result.code
+
+
+def test_fuzzed_lines_never_crash_and_never_write_partly(tmp_path_factory) -> None:
+    outcomes: Counter[int | None] = Counter()
+
+    @settings(max_examples=60, deadline=None)
+    @given(st.integers(0, len(VALID) - 1), st.text(min_size=1, max_size=12), NASTY)
+    def trial(index: int, key: str, value: object) -> None:
+        store = Thidua(tmp_path_factory.mktemp("fuzz") / "f.sqlite")
+        outcomes[code := _fuzz_once(store, index, key, value)] += 1
+        if code == 1:
+            assert store.db.exists() is False  # nothing written, not even the file
+
+    trial()
+    print(f"fuzzed imports (SQLite), by exit status (None: not JSON): {dict(outcomes)}")
+
+
+def test_fuzzed_lines_never_crash_and_never_write_partly_on_postgresql(postgres) -> None:
+    outcomes: Counter[int | None] = Counter()
+
+    # 25 examples, not 60: each one empties the server's database, and the suite shares two cores.
+    @settings(max_examples=25, deadline=None)
+    @given(st.integers(0, len(VALID) - 1), st.text(min_size=1, max_size=12), NASTY)
+    def trial(index: int, key: str, value: object) -> None:
+        store = Thidua(postgres.fresh())
+        outcomes[code := _fuzz_once(store, index, key, value)] += 1
+        if code == 1:
+            # The database is the user's, so "no file" cannot apply: the log is still empty, its head the genesis.
+            assert store("log", "--format", "jsonl").out == ""
+
+    trial()
+    print(f"fuzzed imports (PostgreSQL), by exit status (None: not JSON): {dict(outcomes)}")
 
 
 # -- interrupts: all or nothing, and the exit status says which ---------------------------------
@@ -232,36 +269,65 @@ def _big_year(path: Path, units: int = 1500) -> int:
     return len(events)
 
 
+def _logged(store: Thidua) -> int:
+    """How many events the store's log holds (0 for a SQLite file never made)."""
+    if not store.postgres and not Path(store.db).exists():
+        return 0
+    return store("log", "--format", "jsonl").out.count("\n")
+
+
+def _interrupt(store: Thidua, source: Path, count: int, signum: int, delay: float) -> str:
+    """Import `source` and send `signum` after `delay` seconds: the exit status and the log agree.
+    Which of "all", "none" or "none (before start)" happened."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "thidua.cli.main", "--db", str(store.db), "import", str(source)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(delay)
+    process.send_signal(signum)
+    out, err = process.communicate(timeout=120)
+    assert "Traceback" not in err, err
+    stored = _logged(store)
+    if process.returncode == 0:
+        assert out.startswith(f"appended {count}"), out + err
+        assert stored == count and store("verify").code == 0
+        return "all"
+    if process.returncode == -signum:
+        assert stored == 0  # stopped while Python was still starting, before any of our code ran
+        return "none (before start)"
+    assert process.returncode == 130 and "nothing was appended" in err, (process.returncode, err)
+    assert stored == 0
+    return "none"
+
+
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_an_interrupted_import_tells_the_truth(tmp_path: Path, signum: int) -> None:
     source = tmp_path / "year.jsonl"
     count = _big_year(source)
     outcomes = set()
     for trial, delay in enumerate((0.3, 0.8, 1.4, 2.2, 3.5)):  # bounded: five moments, a few seconds each
-        db = tmp_path / f"t{trial}.sqlite"
-        process = subprocess.Popen(
-            [sys.executable, "-m", "thidua.cli.main", "--db", str(db), "import", str(source)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        time.sleep(delay)
-        process.send_signal(signum)
-        out, err = process.communicate(timeout=120)
-        assert "Traceback" not in err, err
-        stored = Thidua(db)("log", "--format", "jsonl").out.count("\n") if db.exists() else 0
-        if process.returncode == 0:
-            assert out.startswith(f"appended {count}"), out + err
-            assert stored == count and Thidua(db)("verify").code == 0
-            outcomes.add("all")
-        elif process.returncode == -signum:
-            assert stored == 0  # stopped while Python was still starting, before any of our code ran
-            outcomes.add("none (before start)")
-        else:
-            assert process.returncode == 130 and "nothing was appended" in err, (process.returncode, err)
-            assert stored == 0
-            outcomes.add("none")
+        outcomes.add(_interrupt(Thidua(tmp_path / f"t{trial}.sqlite"), source, count, signum, delay))
     print(f"interrupt trials ({signal.Signals(signum).name}): {sorted(outcomes)}")
+    assert outcomes, "no trial ran"
+
+
+# On PostgreSQL, three moments per signal (six trials in all, each with a fresh database) into a
+# smaller year. Here, lightly loaded, this import connects at 0.5-0.7 s, makes the schema, takes the
+# write lock at 1.2 s, commits at 1.5 s and ends at 1.9 s: the moments fall before the append, in or
+# next to it, and after the commit. Under more load they come earlier in its work; any outcome is checked.
+PG_INTERRUPT_UNITS, PG_INTERRUPT_MOMENTS = 800, (0.6, 1.2, 2.0)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_an_interrupted_import_tells_the_truth_on_postgresql(postgres, tmp_path: Path, signum: int) -> None:
+    source = tmp_path / "year.jsonl"
+    count = _big_year(source, units=PG_INTERRUPT_UNITS)
+    outcomes = []
+    for delay in PG_INTERRUPT_MOMENTS:
+        outcomes.append(_interrupt(Thidua(postgres.fresh()), source, count, signum, delay))
+    print(f"interrupt trials on PostgreSQL ({signal.Signals(signum).name}): {outcomes}")
     assert outcomes, "no trial ran"
 
 
@@ -307,6 +373,45 @@ def _run_and_kill(args: list[str], delay: float) -> int:
     return process.wait(timeout=60)
 
 
+def _kill_and_check(store: Thidua, kind: str, source: Path, count: int, expected: dict, delay: float) -> None:
+    """kill -9 an import, rebuild or query of `store` after `delay` seconds: the log is then all old
+    (empty for an import, `count` events otherwise) or all new, and the standings equal `expected`."""
+    db = str(store.db)
+    args = {
+        "import": ["--db", db, "import", str(source)],
+        "rebuild": ["--db", db, "rebuild"],
+        "query": ["--db", db, "standings", "--province", "laichau", "--period", "2020", "--format", "json"],
+    }[kind]
+    _run_and_kill(args, delay)
+    if store.postgres:
+        _until_the_server_has_seen_the_crash(store)
+    elif not store.db.exists():
+        return
+    lines = store("log", "--format", "jsonl").out.count("\n") if store("verify").code == 0 else -1
+    # A SQLite file killed as it was created may be empty (and fail verify); a database never is.
+    empty_file = not store.postgres and kind == "import" and store.db.stat().st_size == 0
+    whole = (0, count) if kind == "import" else (count,)  # a rebuild or a query never loses the log
+    assert lines in whole or (lines == -1 and empty_file), (kind, lines)
+    if lines == count:
+        standings = store.standings()  # the read models, brought up to date after the crash
+        assert standings["source"] in ("kept", "replay")  # not the whole log replayed
+        assert {**standings, "head_hash": None, "source": None} == {**expected, "head_hash": None, "source": None}
+        assert store("verify").code == 0
+
+
+def _until_the_server_has_seen_the_crash(store: Thidua, timeout: float = 60) -> None:
+    """A killed client's backend finishes its statement, then finds the connection gone and rolls
+    back (or ends the COMMIT it already had). Wait for that, so the checks do not wait on its locks."""
+    deadline = time.monotonic() + timeout
+    others = (
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+        "AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+    )
+    while store.sql(others) != [(0,)]:
+        assert time.monotonic() < deadline, "the killed command's connection never ended"
+        time.sleep(0.05)
+
+
 def test_kill_9_during_import_rebuild_or_query_leaves_a_whole_log(tmp_path: Path) -> None:
     import random
     import shutil
@@ -323,22 +428,30 @@ def test_kill_9_during_import_rebuild_or_query_leaves_a_whole_log(tmp_path: Path
         db = tmp_path / f"k{trial}.sqlite"
         if kind != "import":
             shutil.copy(base, db)
-        args = {
-            "import": ["--db", str(db), "import", str(source)],
-            "rebuild": ["--db", str(db), "rebuild"],
-            "query": ["--db", str(db), "standings", "--province", "laichau", "--period", "2020", "--format", "json"],
-        }[kind]
-        _run_and_kill(args, rng.uniform(0.2, 1.5))
+        _kill_and_check(Thidua(db), kind, source, count, expected, rng.uniform(0.2, 1.5))
         trials[kind] += 1
-        if not db.exists():
-            continue
-        store = Thidua(db)
-        lines = store("log", "--format", "jsonl").out.count("\n") if store("verify").code == 0 else -1
-        assert lines in (0, count) or (lines == -1 and kind == "import" and db.stat().st_size == 0), (kind, lines)
-        if lines == count:
-            assert store.standings() == {**expected, "head_hash": store.standings()["head_hash"]}
-            assert store("verify").code == 0
     print(f"kill -9 trials: {trials}")
+
+
+def test_kill_9_during_import_rebuild_or_query_leaves_a_whole_log_on_postgresql(postgres, tmp_path: Path) -> None:
+    import random
+
+    rng = random.Random(20)  # the moments are random but the same every run
+    source = tmp_path / "year.jsonl"
+    count = _big_year(source, units=300)
+    store = Thidua(postgres.fresh())
+    assert store("import", str(source)).code == 0
+    expected = store.standings("--fresh")  # the whole log replayed: what the read models must say
+    trials = {"import": 0, "rebuild": 0, "query": 0}
+    # Bounded: 8 kills (20 on SQLite), each 0.3-1.1 s after the start: here the three commands end
+    # by about 1 s, so later kills would find nothing running. Rebuilds and queries append nothing,
+    # so they share one store, each killed on top of the last; each import gets a fresh database.
+    for kind in ("rebuild", "query", "rebuild", "query", "rebuild", "import", "import", "import"):
+        if kind == "import":
+            store = Thidua(postgres.fresh())
+        _kill_and_check(store, kind, source, count, expected, rng.uniform(0.3, 1.1))
+        trials[kind] += 1
+    print(f"kill -9 trials on PostgreSQL: {trials}")
 
 
 def test_keys_and_bundles_are_never_written_through_a_link(year: Thidua, tmp_path: Path) -> None:
