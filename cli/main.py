@@ -14,7 +14,7 @@ import click
 
 from thidua.cli import actors, audit, kit, office, options, queries, records, serve, upkeep
 from thidua.cli.context import Busy, Context, Integrity
-from thidua.log.signals import terminate_as_interrupt
+from thidua.log.signals import forget_caught_interrupts, held, terminate_as_interrupt
 
 
 class Thidua(click.Group):
@@ -34,6 +34,11 @@ class Thidua(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         """An altered store is exit 3; contention is never bad input: a store kept busy past
         `--wait` is exit 4, wherever it shows."""
+        with held():
+            # orjson's compiled module crashes the process (SIGSEGV) if an interrupt lands while it
+            # sets itself up: loaded here, before the store needs it, with interrupts held. One that
+            # came meanwhile is an ordinary KeyboardInterrupt just after (exit 130, see `main`).
+            import orjson  # noqa: F401
         from thidua.log.store import StoreBusy
         from thidua.log.verify import Tampered
 
@@ -110,6 +115,8 @@ def main() -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
+    finally:
+        forget_caught_interrupts()  # else an interrupt caught above may still end the process by SIGINT
     sys.exit(code if isinstance(code, int) else 0)
 
 

@@ -55,3 +55,12 @@ def terminate_as_interrupt() -> None:
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, handler)
         sys.unraisablehook = unraisable
+
+
+def forget_caught_interrupts() -> None:
+    """CPython remembers a KeyboardInterrupt that ended code it ran from a string (`exec` or `eval`
+    of text: dataclasses and namedtuples make their methods so, as modules load) even when a handler
+    caught it; under `python -m` it then ends the process by SIGINT at exit (status -2) instead of
+    with the status the command chose (130 "nothing was appended", or 0 after "appended N").
+    Running any string resets that memory (CPython's `run_eval_code_obj` clears it first)."""
+    exec("")
