@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 import click
 
@@ -50,13 +50,32 @@ class Context:
         self.wait = wait  # seconds a writer waits for other writers (--wait)
         self.created: str | None = None  # the store file this command created, if any
         self._store: Store | None = None
+        self._reader: Any = None  # thidua.log.reader.Reader, once a query opened one
         self._plugins: Plugins | None = None
+        self._some: Plugins | None = None  # one province's plugin (`plugins_with`)
 
     @property
     def store(self) -> Store:
         """The store, which must exist: a read command never creates an empty store at a
         mistyped path (it would answer "ok: 0 events" about nothing)."""
         return self._open(create=False)
+
+    @property
+    def reader(self) -> Store:
+        """The store as a query reads it. A writable SQLite store is read with the standard
+        library's sqlite3 alone (`thidua.log.reader.Reader`, which answers every call a query
+        makes of a Store), so a query answered from kept parts never loads the event library;
+        any other store, or one this command already opened, is the store itself."""
+        if self._store is None and self._reader is None:
+            from thidua.log.reader import open_reader
+
+            self._reader = open_reader(self.db, self.wait)
+        return cast("Store", self._reader) if self._store is None and self._reader is not None else self.store
+
+    def close(self) -> None:
+        for opened in (self._reader, self._store):
+            if opened is not None:
+                opened.close()
 
     @property
     def new_or_existing_store(self) -> Store:
@@ -103,15 +122,33 @@ class Context:
             from thidua.registry import load_plugins
 
             self._plugins = load_plugins()
-            for line in self._plugins.refused:
+            for line in self._plugins.refused if self._some is None else ():  # (already said)
                 click.echo(f"warning: {line}", err=True)
         return self._plugins
+
+    def plugins_with(self, key: str) -> Plugins:
+        """The plugins, or for a query about one province (before anything loaded them all) that
+        province's plugin alone, as the registry's cache knows it (`load_plugins_for`): the same
+        checks and the same warnings, without scanning every installed distribution."""
+        if self._plugins is not None:
+            return self._plugins
+        if self._some is None or key not in self._some.provinces:
+            from thidua.registry import load_plugins_for
+
+            some = load_plugins_for(key)
+            if some is None:
+                return self.plugins
+            if self._some is None:
+                for line in some.refused:
+                    click.echo(f"warning: {line}", err=True)
+            self._some = some
+        return self._some
 
     def province(self, key: str):
         from thidua.registry import UnknownProvince
 
         try:
-            return self.plugins.province(key)
+            return self.plugins_with(key).province(key)
         except UnknownProvince as exc:
             raise Usage(str(exc)) from None
 
@@ -169,11 +206,14 @@ def decider_for(
         moment = parse_as_of(as_of)
     except AsOfError as exc:
         raise Usage(str(exc)) from None
-    if ctx.store.read_only:
+    store = ctx.reader
+    if store.read_only:
         click.echo(f"note: {ctx.db} is read-only: answered by replaying the log; nothing was written", err=True)
     progress = Progress("indexing new events", 0, enabled=not quiet)  # catching up tells it how many
     try:
-        return open_decider(ctx.store, ctx.plugins, province, period, rules, moment, progress, replayed, fresh)
+        return open_decider(
+            store, ctx.plugins_with(province), province, period, rules, moment, progress, replayed, fresh
+        )
     finally:
         progress.close()
 

@@ -39,7 +39,7 @@ class Thidua(click.Group):
             # sets itself up: loaded here, before the store needs it, with interrupts held. One that
             # came meanwhile is an ordinary KeyboardInterrupt just after (exit 130, see `main`).
             import orjson  # noqa: F401
-        from thidua.log.store import StoreBusy
+        from thidua.log.rows import StoreBusy
         from thidua.log.verify import Tampered
 
         try:
@@ -71,7 +71,7 @@ def cli(ctx: click.Context, db: str, wait: float) -> None:
       thidua --db demo.sqlite standings --province laichau --period 2020
     """
     ctx.obj = Context(db, wait)
-    ctx.call_on_close(lambda: ctx.obj._store.close() if ctx.obj._store else None)
+    ctx.call_on_close(ctx.obj.close)
 
 
 COMMANDS = (

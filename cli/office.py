@@ -47,7 +47,7 @@ def emit(ctx: Context, what: str, data: dict[str, Any], fmt: str, output: str | 
 def names_of(ctx: Context, province: str):
     from thidua.office.lang import province_names
 
-    return province_names(ctx.plugins, province)
+    return province_names(ctx.plugins_with(province), province)
 
 
 def export_xlsx(ctx: Context, what: str, data: dict[str, Any], output: str | None, lang: str) -> None:

@@ -11,9 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from eventsourcing.domain import DomainEvent
-from eventsourcing.utils import register_topic
-
 from thidua.fields import (
     Authors,
     Bool,
@@ -46,11 +43,12 @@ DISCIPLINE_LEVELS = ("khien_trach", "canh_cao", "cach_chuc", "buoc_thoi_viec", "
 INITIATIVE_SCOPES = ("grassroots", "district", "city", "national")
 
 
-class LedgerEvent(DomainEvent):
-    """One fact of the log. Subclasses declare the keys of their type; they add no state."""
+class LedgerEvent:
+    """One fact of the log. Subclasses declare the keys of their type; they add no state.
 
-    record: dict[str, Any]
-    hash: str
+    These are plain classes, so that reading the log needs no event library; the library's
+    domain event classes, one per type with this pinned topic, are made where the library is
+    used (`thidua.log.store.domain_events`)."""
 
     TYPE: ClassVar[str] = ""
     TOPIC: ClassVar[str] = ""  # set for every subclass: `thidua:<type>`, pinned
@@ -64,7 +62,6 @@ class LedgerEvent(DomainEvent):
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         cls.TOPIC = f"thidua:{cls.TYPE}"
-        register_topic(cls.TOPIC, cls)
         EVENT_TYPES[cls.TYPE] = cls
 
     @classmethod

@@ -3,13 +3,24 @@
 Built-in and third-party provinces load the same way. A plugin that cannot be imported, that
 misspells a hook, misses a required hook, or claims a key another plugin already has is
 refused with a message naming it and the fault; the other provinces keep working.
+
+What a full load learns (each entry point's province key and distribution, the refusals) is
+kept in a small cache file, so that a query about one province (`load_plugins_for`) imports and
+checks that province's plugin alone, without scanning the installed distributions' metadata.
+The cache is keyed by `sys.path`, the folders on it and their distributions' entry points, and
+holds the time stamps of every file the learning read (the plugins' files, this registry's own
+sources): anything installed, removed or edited there, and the next command learns again.
 """
 
 from __future__ import annotations
 
+import hashlib
+import importlib
+import importlib.util
+import os
 import re
+import sys
 from dataclasses import dataclass, field
-from importlib.metadata import entry_points
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -156,17 +167,180 @@ def uncatalogued_rules(module: Any, province: Province) -> list[str]:
 
 def load_plugins(extra: dict[str, Any] | None = None) -> Plugins:
     """Every plugin of the entry-point group, plus `extra` objects (tests)."""
+    from importlib.metadata import entry_points
+
     plugins = Plugins(_manager())
+    learned: list[dict[str, Any]] = []
     for entry in sorted(entry_points(group=GROUP), key=lambda e: e.name):
         dist = f"{entry.dist.name} {entry.dist.version}" if entry.dist else ""
+        refused = len(plugins.refused)
+        known = set(plugins.provinces)
         try:
             module = entry.load()
         except Exception as exc:
             plugins.refused.append(
                 f"plugin {entry.name!r} ({entry.value}): refused: cannot import: {type(exc).__name__}: {exc}"
             )
-            continue
-        adopt(plugins, entry.name, module, dist)
+            module = None
+        else:
+            adopt(plugins, entry.name, module, dist)
+        key = next(iter(set(plugins.provinces) - known), None)
+        learned.append(
+            {
+                "name": entry.name,
+                "value": entry.value,
+                "dist": dist,
+                "key": key,
+                "refused": plugins.refused[refused:],
+                "files": _stamps(_files_of(entry.value)),
+                "imported": module is not None,
+                "found": None if module is not None else _origin(entry.value),
+            }
+        )
     for name, module in (extra or {}).items():
         adopt(plugins, name, module, "")
+    if not extra:
+        _remember(learned)
     return plugins
+
+
+def load_plugins_for(key: str) -> Plugins | None:
+    """The plugins a query about one province needs: that province's plugin alone, imported and
+    checked as a full load would (`adopt`), with the refusals a full load reported; or None when
+    the cache (see the module) does not stand for what is installed now, or does not know `key`."""
+    learned = _recall()
+    if learned is None:
+        return None
+    found = [entry for entry in learned if entry["key"] == key]
+    if len(found) != 1:
+        return None
+    entry = found[0]
+    plugins = Plugins(_manager())
+    try:
+        module = _load_entry(entry["value"])
+    except Exception:
+        return None
+    adopt(plugins, entry["name"], module, entry["dist"])
+    if list(plugins.provinces) != [key]:
+        return None  # it says something else now: a full load tells
+    plugins.refused = [line for entry in learned for line in entry["refused"]]
+    return plugins
+
+
+def _load_entry(value: str) -> Any:
+    """An entry point's object from its value (`module` or `module:attribute.path`), as
+    `importlib.metadata.EntryPoint.load` finds it."""
+    module_name, _, attributes = value.partition(":")
+    found: Any = importlib.import_module(module_name.strip())
+    for attribute in filter(None, attributes.strip().split(".")):
+        found = getattr(found, attribute)
+    return found
+
+
+# -- the cache of what a full load learned ------------------------------------------------------
+CACHE_FORMAT = 1
+OWN_SOURCES = ("registry.py", "hookspecs.py", "rules.py")
+
+
+def _cache_file() -> Path | None:
+    folder = os.environ.get("THIDUA_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "thidua"
+    )
+    if not os.path.isabs(folder):
+        return None
+    digest = hashlib.sha256()
+    for entry in sys.path:  # the scan's inputs: the distributions on the path, in order, and their entry points
+        try:
+            with os.scandir(entry or ".") as listing:
+                infos = sorted(e.name for e in listing if e.name.endswith((".dist-info", ".egg-info")))
+        except OSError:
+            continue
+        if infos:
+            digest.update(os.fsencode(os.path.abspath(entry or ".")) + b"\0")
+        for info in infos:
+            digest.update(repr((info, _stamp(os.path.join(entry or ".", info, "entry_points.txt")))).encode())
+    return Path(folder) / f"plugins-{CACHE_FORMAT}-{digest.hexdigest()[:40]}.json"
+
+
+def _stamp(path: str) -> tuple[int, int] | None:
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return found.st_mtime_ns, found.st_size
+
+
+def _origin(value: str) -> str | None:
+    """The file an entry point's module is (or would be) imported from, if any."""
+    name = value.partition(":")[0].strip()
+    origin = getattr(sys.modules.get(name), "__file__", None)
+    if origin is None:
+        try:
+            spec = importlib.util.find_spec(name)
+        except Exception:
+            spec = None
+        origin = spec.origin if spec is not None else None
+    return origin
+
+
+def _files_of(value: str) -> list[str]:
+    """Every file a plugin's checks read: its package's folders and files (or its one module);
+    for one that did not import, what would be imported, if it is there."""
+    origin = _origin(value)
+    if not origin or not os.path.isfile(origin):
+        return []
+    if os.path.basename(origin) != "__init__.py":
+        return [origin]
+    files = []
+    for folder, subfolders, names in os.walk(os.path.dirname(origin)):
+        subfolders[:] = sorted(d for d in subfolders if d != "__pycache__")
+        files.append(folder)
+        files.extend(os.path.join(folder, name) for name in sorted(names))
+    return files
+
+
+def _stamps(files: list[str]) -> list[list[Any]]:
+    return [[path, _stamp(path)] for path in files]
+
+
+def _own() -> list[list[Any]]:
+    return _stamps([str(Path(__file__).with_name(name)) for name in OWN_SOURCES])
+
+
+def _remember(learned: list[dict[str, Any]]) -> None:
+    """Keep what a full load learned; a cache that cannot be written is no cache."""
+    import orjson
+
+    try:
+        path = _cache_file()
+        if path is None:
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}")
+        temporary.write_bytes(orjson.dumps({"own": _own(), "entries": learned}))
+        os.replace(temporary, path)
+    except (OSError, TypeError, ValueError):
+        return
+
+
+def _recall() -> list[dict[str, Any]] | None:
+    """What a full load learned, if every file it read is as it was then."""
+    import orjson
+
+    try:
+        path = _cache_file()
+        if path is None:
+            return None
+        data = orjson.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return None
+    try:
+        stamps = data["own"] + [stamp for entry in data["entries"] for stamp in entry["files"]]
+        if any(_stamp(path) != (tuple(stamp) if stamp is not None else None) for path, stamp in stamps):
+            return None
+        # a plugin that did not import: it may import now (a module put on the path since)
+        if any(entry["found"] != _origin(entry["value"]) for entry in data["entries"] if not entry["imported"]):
+            return None
+        return list(data["entries"])
+    except (KeyError, TypeError, ValueError):
+        return None

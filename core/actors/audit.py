@@ -20,7 +20,7 @@ from thidua.actors.permissions import refusal
 from thidua.actors.roster import Roster
 from thidua.events import ACTOR_TYPES
 from thidua.log import chain
-from thidua.log.store import Stored
+from thidua.log.rows import Stored
 from thidua.registry import Plugins
 from thidua.replay.facts import Fact, Facts
 

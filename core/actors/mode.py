@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from thidua.log.store import Store
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from thidua.log.store import Store
+
 
 OPEN, ENFORCING = "open", "enforcing"
 

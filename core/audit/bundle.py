@@ -25,7 +25,7 @@ import zipfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -38,10 +38,13 @@ from thidua.documents.jsonout import jsonl, to_json
 from thidua.events import ACTOR_TYPES
 from thidua.intake.importer import normalise, parse_lines
 from thidua.log import chain
-from thidua.log.store import Store, Stored
+from thidua.log.rows import Stored
 from thidua.registry import Plugins
 from thidua.replay.fold import Replay, replay_events
 from thidua.rules import RulesError
+
+if TYPE_CHECKING:
+    from thidua.log.store import Store
 
 KIND = "thidua audit bundle"
 

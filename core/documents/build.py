@@ -9,7 +9,7 @@ from typing import Any
 
 from thidua.decisions.results import BlockResult, Eligibility, Line, Standings, UnitResult
 from thidua.events import EVENT_TYPES
-from thidua.log.store import Stored
+from thidua.log.rows import Stored
 from thidua.replay.facts import Fact, Facts
 from thidua.replay.fold import AsOf, Replay
 from thidua.rules import Province, RuleSet

@@ -14,49 +14,55 @@ import itertools
 import logging
 import math
 import os
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any, Protocol
+from datetime import date
+from typing import Any, ClassVar, Protocol
 from urllib.parse import quote, unquote, urlparse
 
 import orjson
 from eventsourcing.application import Application
+from eventsourcing.domain import DomainEvent
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, OperationalError, StoredEvent, Transcoding
-from eventsourcing.utils import Environment
+from eventsourcing.utils import Environment, register_topic
 
 from thidua.clock import now
 from thidua.events import EVENT_TYPES
 from thidua.log import chain, signals
-from thidua.log.engines import LEDGER_ID, Sql
+from thidua.log.engines import Sql
+from thidua.log.rows import (  # what reading needs, without the library (`thidua.log.reader`)
+    LEDGER_ID,
+    PAGE,
+    WAIT,
+    AppendConflict,
+    StoreBusy,
+    Stored,
+    StoreError,
+    busy,
+    decode_row,
+    read_events,
+    read_only_file,
+    safe_url,
+    sqlite_path,
+)
 
-__all__ = ["LEDGER_ID", "AppendConflict", "Appended", "Store", "StoreBusy", "StoreError", "Stored"]
+__all__ = [
+    "LEDGER_ID",
+    "AppendConflict",
+    "Appended",
+    "Store",
+    "StoreBusy",
+    "StoreError",
+    "Stored",
+    "busy",
+    "decode_row",
+    "read_only_file",
+    "safe_url",
+    "sqlite_path",
+]
 
-PAGE = 1000
 CHUNK = 5000  # rows of an append made, inserted and indexed at a time
-WAIT = 60.0  # seconds a writer waits for other writers before "store busy" (CONTRACT.md §3)
 CONNECT_TIMEOUT = 5  # seconds: an unreachable PostgreSQL is one line, soon
-
-
-class StoreError(Exception):
-    """The store cannot be opened or used (bad URL, missing driver); a usage problem."""
-
-
-class AppendConflict(Exception):
-    """Another writer appended first, or held the store past the wait: re-validate and retry."""
-
-
-class StoreBusy(Exception):
-    """Other writers kept the store for longer than the wait; nothing was written (exit 4)."""
-
-    def __init__(self, wait: float):
-        super().__init__(f"the store stayed busy (other writers) for {wait:g} s; nothing was written")
-
-
-def safe_url(url: str) -> str:
-    """A store URL fit for an error line: never the password."""
-    return re.sub(r"(://[^:/@]*):[^@/]*@", r"\1:***@", url)
 
 
 class DateAsISO(Transcoding):
@@ -117,20 +123,28 @@ class Appended:
         return self.count > 0
 
 
-@dataclass(frozen=True, slots=True)
-class Stored:
-    """One stored event as the rest of the code sees it."""
+class LedgerDomainEvent(DomainEvent):
+    """A stored event as the library's mapper rebuilds it (`thidua.log.verify` compares both
+    readings): one subclass per event type, under the type's pinned topic (`domain_events`)."""
 
-    position: int
-    type: str
-    record: dict[str, Any]  # JSON-native stored form (decimals as text)
-    recorded_at: datetime
+    record: dict[str, Any]
     hash: str
-    seal: dict[str, Any] | None = None  # the signed seal of the batch this event ends (enforcing stores)
 
-    @property
-    def recorded_iso(self) -> str:
-        return self.recorded_at.isoformat()
+    TYPE: ClassVar[str] = ""
+
+
+_DOMAIN_EVENTS: dict[str, type[LedgerDomainEvent]] = {}
+
+
+def domain_events() -> dict[str, type[LedgerDomainEvent]]:
+    """The library's class for each event type (`thidua.events` keeps plain classes, so that a
+    query needs no library), made and registered under its pinned topic once per process."""
+    if not _DOMAIN_EVENTS:
+        for event_type, spec in EVENT_TYPES.items():
+            cls = type(spec.__name__, (LedgerDomainEvent,), {"TYPE": event_type, "__module__": __name__})
+            register_topic(spec.TOPIC, cls)
+            _DOMAIN_EVENTS[event_type] = cls
+    return _DOMAIN_EVENTS
 
 
 def store_env(url: str, wait: float = WAIT) -> dict[str, str]:
@@ -176,16 +190,6 @@ def store_env(url: str, wait: float = WAIT) -> dict[str, str]:
     }
 
 
-def read_only_file(url: str) -> bool:
-    """A SQLite store this process may read but not write (the file, or its folder, where SQLite
-    keeps its write-ahead log)."""
-    path = sqlite_path(url)
-    if path is None or not os.path.exists(path):
-        return False
-    folder = os.path.dirname(os.path.abspath(path))
-    return not (os.access(path, os.W_OK) and os.access(folder, os.W_OK))
-
-
 def _unreachable(env: dict[str, str], exc: Exception) -> str:
     """Why PostgreSQL cannot be reached, in one line (the pool only says it timed out)."""
     try:
@@ -207,27 +211,6 @@ def _unreachable(env: dict[str, str], exc: Exception) -> str:
     return text
 
 
-def sqlite_path(url: str) -> str | None:
-    """The file a --db value names, or None for PostgreSQL, ':memory:' and remote stores."""
-    if url == ":memory:" or "://" in url:
-        return None
-    return url
-
-
-def decode_row(row: tuple[int, str, bytes]) -> Stored:
-    """A (position, topic, state) row of the recorder's table (position: the ledger's version), decoded with orjson (see `_state`)."""
-    position, topic, state = row
-    data = orjson.loads(state)
-    return Stored(
-        position,
-        topic[7:],
-        data["record"],
-        datetime.fromisoformat(data["timestamp"]["_data_"]),
-        data["hash"],
-        data.get("seal"),
-    )
-
-
 class Store:
     """The log: append with the chain, read in global order, verify."""
 
@@ -241,6 +224,7 @@ class Store:
                 raise StoreError("PostgreSQL needs its driver: pip install 'thidua[postgres]'") from None
             # The pool retries in the background and logs each try; the one line below says it all.
             logging.getLogger("psycopg.pool").setLevel(logging.CRITICAL)
+        domain_events()  # the mapper resolves stored topics to them
         try:
             self.app = Ledger(env=env)
         except Exception as exc:  # the library raises several kinds for a store it cannot open
@@ -344,18 +328,7 @@ class Store:
             for event in self.raw(start, stop):
                 yield self._stored(event)
             return
-        statement = self.sql.select + "originator_version >= ? AND originator_version <= ? "
-        statement += "ORDER BY originator_version LIMIT ?"
-        cursor, last = start, stop if stop is not None else 2**62
-        while True:  # pages of rows decoded with orjson: no event objects, no mapper
-            with self.recorder.datastore.transaction(commit=False) as c:
-                c = self.sql.cursor(c)
-                c.execute(statement, (self.sql.ledger, cursor, last, PAGE * 10))
-                rows = c.fetchall()
-            yield from map(decode_row, rows)
-            if len(rows) < PAGE * 10:
-                return
-            cursor = rows[-1][0] + 1
+        yield from read_events(self.sql, self.recorder.datastore, start, stop)
 
     @property
     def is_sqlite(self) -> bool:
@@ -380,9 +353,3 @@ class Store:
             if len(page) < PAGE:
                 return
             after = page[-1].originator_version
-
-
-def busy(exc: Exception) -> bool:
-    """Another writer held the store past the wait: SQLite's busy timeout, PostgreSQL's lock timeout."""
-    text = str(exc)
-    return any(sign in text for sign in ("locked", "lock timeout", "due to lock", "deadlock detected"))

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from thidua.events import EVENT_TYPES
 from thidua.log import chain
-from thidua.log.store import Store, Stored, decode_row
+from thidua.log.rows import Stored, decode_row
+
+if TYPE_CHECKING:
+    from thidua.log.store import Store
 
 
 @dataclass(frozen=True)

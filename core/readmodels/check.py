@@ -14,14 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from thidua.decisions.decider import Decider
 from thidua.documents.build import block_json, standings_json
 from thidua.documents.jsonout import jsonl
-from thidua.log.store import Store, Stored, decode_row
+from thidua.log.rows import Stored, decode_row
 from thidua.log.verify import Tampered, check_links
 from thidua.readmodels.codec import pack
 from thidua.readmodels.index import REBUILD, ReadModels, scope_of
@@ -30,6 +30,9 @@ from thidua.registry import Plugins
 from thidua.replay.facts import Facts
 from thidua.replay.fold import AsOf, Replay
 from thidua.rules import RulesError
+
+if TYPE_CHECKING:
+    from thidua.log.store import Store
 
 PAGE = 20000
 

@@ -27,16 +27,16 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Any
-
-from eventsourcing.persistence import OperationalError
+from typing import TYPE_CHECKING, Any
 
 from thidua.events import about
 from thidua.log import chain
-from thidua.log.engines import MODELS_LOCK
-from thidua.log.store import Store, StoreBusy, Stored, busy, decode_row
+from thidua.log.rows import MODELS_LOCK, StoreBusy, Stored, busy, decode_row, operational
 from thidua.log.verify import Tampered, check_link
 from thidua.readmodels.parts import CHUNK, SCHEMA, Blocks, DecisionParts, blocks_seal
+
+if TYPE_CHECKING:
+    from thidua.log.store import Store
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 REBUILD = "`thidua verify` names every difference; `thidua rebuild` indexes the log again"
@@ -178,8 +178,8 @@ class ReadModels(DecisionParts):
                     c = self.sql.cursor(c)
                     self._lock(c, max(0.001, deadline - time.monotonic()))
                     return work(c)
-            except OperationalError as exc:
-                if not busy(exc):
+            except Exception as exc:
+                if not (operational(exc) and busy(exc)):
                     raise
                 if time.monotonic() >= deadline:
                     raise StoreBusy(self.store.wait) from None

@@ -17,7 +17,7 @@ from thidua.decisions.results import BlockResult, Standings
 from thidua.documents.build import block_from_json, exact
 from thidua.documents.jsonout import jsonl
 from thidua.log.chain import GENESIS
-from thidua.log.store import decode_row
+from thidua.log.rows import decode_row
 from thidua.log.verify import Tampered
 from thidua.readmodels.codec import pack, unpack
 from thidua.registry import Plugins

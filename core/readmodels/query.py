@@ -7,13 +7,12 @@ province-period, re-decides the parts whose events moved and reads the others ba
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from thidua.actors.mode import mode_of
 from thidua.decisions.decider import Decider, PluginFailed
 from thidua.decisions.results import BlockResult, Eligibility, Standings
 from thidua.documents.build import block_json, explain_unit_json, standings_json
-from thidua.log.store import Store
 from thidua.log.verify import streamed
 from thidua.readmodels import check
 from thidua.readmodels.index import Progress, ReadModels
@@ -22,6 +21,9 @@ from thidua.registry import Plugins
 from thidua.replay.facts import Facts
 from thidua.replay.fold import AsOf, Replay, replay_events
 from thidua.rules import RuleSet
+
+if TYPE_CHECKING:
+    from thidua.log.store import Store
 
 REPLAY_SHARE = 4  # more than 1/4 of the blocks moved: one replay of the period beats many small ones
 

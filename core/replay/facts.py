@@ -16,7 +16,7 @@ from typing import Any
 from thidua.clock import parse_moment
 from thidua.events import EVENT_TYPES, about, subject_key
 from thidua.fields import Field
-from thidua.log.store import Stored
+from thidua.log.rows import Stored
 
 
 def _loaders(event_type: str) -> tuple[tuple[str, Any], ...]:

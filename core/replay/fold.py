@@ -11,11 +11,15 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from thidua.clock import end_of_day, iso_from_dmy, local_iso, parse_day, parse_moment
 from thidua.log.chain import GENESIS
-from thidua.log.store import Store, Stored
+from thidua.log.rows import Stored
 from thidua.replay.facts import Fact, Facts
+
+if TYPE_CHECKING:
+    from thidua.log.store import Store
 
 
 class AsOfError(ValueError):

@@ -22,7 +22,7 @@ import click
 from fastapi import Request
 
 from thidua.cli.context import Context
-from thidua.log.store import StoreBusy
+from thidua.log.rows import StoreBusy
 from thidua.service.auth import Keys, OpenStore, Refused, Verifier
 
 # exit status of the command line -> HTTP status of the service
