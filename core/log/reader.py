@@ -29,7 +29,15 @@ EVENTS_TABLE = "stored_events"  # the library's SQLite recorder's table (`SQLite
 
 
 class Datastore:
-    """One connection, and transactions on it as the library's `SQLiteDatastore` makes them."""
+    """One connection, and transactions on it as the library's `SQLiteDatastore` makes them.
+
+    Its commits are not flushed to disk one by one (`synchronous=NORMAL`; the library's are):
+    all it ever writes is read models, which the log re-derives. In write-ahead-log mode every
+    transaction stays whole, so a power cut can only lose the last ones entirely, and what they
+    held is made again: the index catches up from its tracked position, a part whose version or
+    seal does not match is decided again. The next append's own flush (or the checkpoint when the
+    last connection closes) makes them durable. Each commit saved is a disk flush, ~10 ms here.
+    """
 
     def __init__(self, path: str, lock_timeout: int):
         self.connection = sqlite3.connect(
@@ -37,7 +45,9 @@ class Datastore:
         )
         (mode,) = self.connection.execute("PRAGMA journal_mode").fetchone()
         if mode.lower() != "wal":
-            self.connection.execute("PRAGMA journal_mode=WAL")
+            (mode,) = self.connection.execute("PRAGMA journal_mode=WAL").fetchone()
+        if mode.lower() == "wal":  # (with a rollback journal, NORMAL could cost more than the last commits)
+            self.connection.execute("PRAGMA synchronous=NORMAL")
 
     @contextmanager
     def transaction(self, *, commit: bool) -> Iterator[sqlite3.Cursor]:
