@@ -37,7 +37,8 @@ def emit(ctx: Context, what: str, data: dict[str, Any], fmt: str, output: str | 
     if fmt == "xlsx":
         export_xlsx(ctx, what, data, output, lang)
         return
-    text = getattr(views, what)(data, fmt, lang=lang, names=names_of(ctx, data["province"]))
+    names = None if fmt == "json" else names_of(ctx, data["province"])  # JSON prints keys, never names
+    text = getattr(views, what)(data, fmt, lang=lang, names=names)
     if output:
         write_output(Path(output), text.encode("utf-8"))
     else:
