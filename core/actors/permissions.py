@@ -21,11 +21,13 @@ import tomllib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from importlib.resources.abc import Traversable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from thidua.actors.roster import Appointment
 from thidua.events import ACTOR_TYPES, EVENT_TYPES, ROLES, about
 from thidua.replay.facts import Facts
+
+if TYPE_CHECKING:
+    from thidua.actors.roster import Appointment  # (annotations only: loading a plugin's grants needs no keys)
 
 SCOPES = ("own", "block", "province")
 # Clock skew between an office and the store: an `at` this much before the recording still counts as sent now.
