@@ -84,22 +84,22 @@ def province_year(year: int, events: int, rng: random.Random) -> Iterator[dict]:
         produced += 1
 
 
-def log(total: int, seed: int = 2020) -> Iterator[bytes]:
-    """`total` events as JSONL lines: province-years of at most PER_PROVINCE_YEAR events each."""
+def log(total: int, seed: int = 2020, per_year: int = PER_PROVINCE_YEAR) -> Iterator[bytes]:
+    """`total` events as JSONL lines: province-years of at most `per_year` events each."""
     rng = random.Random(seed)
     year, left = 2020, total
     while left > 0:
-        size = min(PER_PROVINCE_YEAR, left)
+        size = min(per_year, left)
         for event in province_year(year, size, rng):
             yield orjson.dumps(event) + b"\n"
         left -= size
         year += 1
 
 
-def write(path: str, total: int) -> int:
+def write(path: str, total: int, per_year: int = PER_PROVINCE_YEAR) -> int:
     count = 0
     with open(path, "wb") as handle:
-        for line in log(total):
+        for line in log(total, per_year=per_year):
             handle.write(line)
             count += 1
     return count
