@@ -83,6 +83,8 @@ def rebuild_cmd(ctx: Context, province: str | None, period: str | None, jobs: in
             click.echo(f"warning: {key} {year}: {exc}; not decided", err=True)
             continue
         decidable.append((key, year))
+    # The biggest periods first: the workers finish together rather than one alone at the end.
+    decidable.sort(key=lambda key_year: -models.stamp(*key_year)[1])
     parts = done = 0
     deciding = Progress("deciding", len(wanted))
     deciding(len(wanted) - len(decidable))

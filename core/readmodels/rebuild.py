@@ -135,10 +135,11 @@ def decide_all(
         initializer=_start_worker,
         initargs=(store.url, store.wait, os.getpid()),
     )
-    futures = [pool.submit(_decide_in_worker, *key) for key in periods]
-    keys: dict[Future[Outcome], tuple[str, str]] = dict(zip(futures, periods, strict=True))
-    pending = set(futures)
+    keys: dict[Future[Outcome], tuple[str, str]] = {}
+    pending: set[Future[Outcome]] = set()
     try:
+        keys = {pool.submit(_decide_in_worker, *key): key for key in periods}
+        pending = set(keys)
         while pending:
             # A timeout, so that an interrupt delivered to another thread is seen here within it.
             done, pending = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
@@ -149,7 +150,7 @@ def decide_all(
                     province, period = keys[future]
                     yield Outcome(province, period, failure="error", message=f"its worker process died: {exc}")
     finally:
-        if pending:  # stopped early (a failure, an interrupt): terminate what still runs
+        if pending or len(keys) < len(periods):  # stopped early (a failure, an interrupt): terminate what still runs
             _terminate(pool)
         pool.shutdown(wait=True, cancel_futures=True)
 
