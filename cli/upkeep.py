@@ -13,15 +13,25 @@ import time
 import click
 
 from thidua.cli import options
-from thidua.cli.context import Context, Usage, pass_ctx
+from thidua.cli.context import Context, Interrupted, Usage, pass_ctx
 
 
 @click.command("rebuild")
 @options.province(required=False, help="Decide only this province's periods again (the index is always rebuilt).")
 @options.period(required=False, help="Only this period.")
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes deciding periods at once [default: one per CPU, at most one per period].",
+)
 @pass_ctx
-def rebuild_cmd(ctx: Context, province: str | None, period: str | None) -> None:
-    """Drop every read model, index the whole log again and decide every province-period.
+def rebuild_cmd(ctx: Context, province: str | None, period: str | None, jobs: int | None) -> None:
+    """Drop every read model, index the whole log again and decide every province-period,
+    the periods in parallel processes (one per CPU).
+
+    Each period's decisions are written whole or not at all. Interrupted (Ctrl-C), it stops
+    with exit 130 and says how far it got; what it had not done is done when next queried.
 
     \b
     Example:
@@ -32,7 +42,7 @@ def rebuild_cmd(ctx: Context, province: str | None, period: str | None) -> None:
     from thidua.decisions.decider import PluginFailed
     from thidua.log.verify import Tampered
     from thidua.readmodels.index import ReadModels
-    from thidua.readmodels.query import ModelDecider
+    from thidua.readmodels.rebuild import decide_all
     from thidua.rules import RulesError
 
     store = ctx.store
@@ -53,29 +63,45 @@ def rebuild_cmd(ctx: Context, province: str | None, period: str | None) -> None:
     indexing = Progress("indexing", store.head()[0])
     try:
         position, _ = models.rebuild(indexing)
+    except KeyboardInterrupt:
+        raise Interrupted(
+            "interrupted while indexing: no event was written; the index is completed and every period "
+            "decided when next queried"
+        ) from None
     finally:
         indexing.close()
     # Appointments are filed under period "*": nothing to decide there.
     wanted = [(p, y) for p, y in models.periods() if (province in (None, p)) and (period in (None, y)) and y != "*"]
-    parts = 0
+    decidable = []
+    for key, year in wanted:
+        if key not in ctx.plugins.provinces:
+            click.echo(f"warning: {key} {year}: no plugin installed for {key}; not decided", err=True)
+            continue
+        try:
+            ctx.plugins.ruleset(key, year)
+        except RulesError as exc:
+            click.echo(f"warning: {key} {year}: {exc}; not decided", err=True)
+            continue
+        decidable.append((key, year))
+    # The biggest periods first: the workers finish together rather than one alone at the end.
+    decidable.sort(key=lambda key_year: -models.stamp(*key_year)[1])
+    parts = done = 0
     deciding = Progress("deciding", len(wanted))
+    deciding(len(wanted) - len(decidable))
     try:
-        for key, year in wanted:
-            deciding(1)
-            if key not in ctx.plugins.provinces:
-                click.echo(f"warning: {key} {year}: no plugin installed for {key}; not decided", err=True)
-                continue
+        for outcome in decide_all(store, ctx.plugins, decidable, jobs):
             try:
-                rules = ctx.plugins.ruleset(key, year)
-            except RulesError as exc:
-                click.echo(f"warning: {key} {year}: {exc}; not decided", err=True)
-                continue
-            decider = ModelDecider(ctx.plugins, key, rules, models, year, models.catch_up())
-            try:
-                decider.docs()
+                outcome.raise_failure()  # one line naming the period; the other workers are stopped
             except PluginFailed as exc:
-                raise click.ClickException(str(exc)) from exc
-            parts += decider.decided
+                raise click.ClickException(str(exc)) from None
+            deciding(1)
+            parts, done = parts + outcome.parts, done + 1
+    except KeyboardInterrupt:
+        raise Interrupted(
+            f"interrupted: no event was written; the index was rebuilt and at least {done} of {len(decidable)} "
+            "province-period(s) decided again (each period whole or not at all); the rest are decided "
+            "when next queried"
+        ) from None
     finally:
         deciding.close()
     click.echo(
