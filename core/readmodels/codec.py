@@ -16,7 +16,16 @@ from thidua.decisions.results import BlockResult, Candidate, Eligibility, Level,
 CLASSES = {cls.__name__: cls for cls in (Line, UnitResult, BlockResult, Standings, Level, Candidate, Eligibility)}
 
 
+_LEAVES = frozenset({str, int, bool, type(None)})
+_FIELDS: dict[type, tuple[str, ...]] = {}  # a dataclass's field names, looked up once per class
+
+
 def pack(value: Any) -> Any:
+    """A decision in JSON's types. Called once per value of every decided part (hundreds of
+    thousands for a province-year): plain values return first, and a class's fields are cached."""
+    kind = type(value)
+    if kind in _LEAVES:
+        return value
     if isinstance(value, Decimal):
         return {"$d": str(value)}
     if isinstance(value, tuple):
@@ -25,8 +34,11 @@ def pack(value: Any) -> Any:
         return [pack(v) for v in value]
     if isinstance(value, dict):
         return {k: pack(v) for k, v in value.items()}
-    if dataclasses.is_dataclass(value):
-        return {"$c": type(value).__name__, **{f.name: pack(getattr(value, f.name)) for f in dataclasses.fields(value)}}
+    names = _FIELDS.get(kind)
+    if names is None and dataclasses.is_dataclass(value):
+        names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(value))
+    if names is not None:
+        return {"$c": kind.__name__, **{name: pack(getattr(value, name)) for name in names}}
     return value
 
 
