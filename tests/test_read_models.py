@@ -21,7 +21,7 @@ from thidua.decisions.decider import Decider
 from thidua.intake.importer import import_events
 from thidua.log.store import Store
 from thidua.log.verify import Tampered
-from thidua.readmodels import query
+from thidua.readmodels import index, query
 from thidua.readmodels.index import ReadModels
 from thidua.readmodels.query import ModelDecider, open_decider
 from thidua.registry import load_plugins
@@ -343,4 +343,30 @@ def test_an_append_made_in_chunks_indexes_as_one(fresh_store, monkeypatch):
     assert len(list(checked_read(store, 1))) == len(events)  # the chain links across the chunks
     kept, full = kept_and_full(store)
     assert kept == full
+    store.close()
+
+
+@pytest.mark.parametrize("fresh_store", ENGINES, indirect=True)
+def test_a_blocks_events_are_the_same_found_by_seeks_or_by_a_scan(fresh_store, monkeypatch):
+    """`positions` seeks the index for a block of a few hundred units and scans it for a bigger one:
+    both find the same events (its units', persons', the block's own and the province-wide ones)."""
+    store = Store(fresh_store())
+    extra = [
+        ev("person.registered", person="P0", name="Người P0", unit="U0", key_leader=True),
+        ev("discipline.recorded", person="P0", level=DISCIPLINE_LEVELS[0]),
+        ev("conference.held", "2020-06-10", block="KA", kind="mid_year"),
+        ev("setting.changed", block="KA", setting="flags_tld", value=1),
+        ev("score.self", "2020-12-01", unit="U4", criterion="C1", points=3),
+    ]
+    assert not import_events(store, jsonl(world() + extra), PLUGINS).problems
+    models = ReadModels.of(store)
+    models.catch_up()
+    blocks = models.blocks(KEY, YEAR)
+    for block in ("KA", "KB"):
+        keys = blocks.keys(block)
+        monkeypatch.setattr(index, "SEEK_UNITS", 10**6)
+        sought = models.positions(KEY, YEAR, keys)
+        monkeypatch.setattr(index, "SEEK_UNITS", 0)
+        assert models.positions(KEY, YEAR, keys) == sought
+        assert len(sought) > 3  # registrations, formation, sheet, and the block's own events
     store.close()

@@ -23,7 +23,7 @@ from thidua.readmodels.codec import pack, unpack
 from thidua.registry import Plugins
 from thidua.replay.facts import Facts
 
-SCHEMA = 5  # bump when the index, the scopes or the codec change: every read model is rebuilt
+SCHEMA = 6  # bump when the index, the scopes or the codec change: every read model is rebuilt
 CHUNK = 500  # keys per `IN (…)` query
 REDECIDE = "`thidua verify` names every difference; `thidua rebuild` decides again from the log"
 
